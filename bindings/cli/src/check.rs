@@ -1,0 +1,75 @@
+//! `pdao check`: load and validate a bundle, optionally against a catalog
+//! and the seed texts.
+
+use std::path::Path;
+
+use pdao::audit::{catalog_coverage, verify_quotes};
+
+use crate::report;
+
+pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> u8 {
+    let bundle = match crate::load(dir) {
+        Ok(bundle) => bundle,
+        Err(code) => return code,
+    };
+    let mut failed = false;
+    let layers = bundle.layers().len();
+    let definitions = bundle.definitions().len();
+    println!(
+        "bundle {}: {} layers, {} policies, {} temporal definitions — schema validation passed",
+        dir.map_or("(embedded)".to_string(), |d| d.display().to_string()),
+        layers,
+        bundle.rules().len(),
+        definitions
+    );
+    for layer in bundle.layers() {
+        let count = bundle
+            .rules()
+            .iter()
+            .filter(|r| r.layer == layer.id)
+            .count();
+        let status = if layer.documents.is_empty() {
+            " (no documents: empty layer)"
+        } else {
+            ""
+        };
+        println!("  {:<10} {count:>3} policies{status}", layer.id);
+    }
+    if let Some(seeds) = seeds {
+        let problems = verify_quotes(&bundle, seeds);
+        if problems.is_empty() {
+            println!("quotes: every quote found verbatim in {}", seeds.display());
+        } else {
+            report::bundle_problems(&problems);
+            failed = true;
+        }
+    }
+    if let Some(catalog) = catalog {
+        match std::fs::read_to_string(catalog) {
+            Ok(text) => {
+                let coverage = catalog_coverage(&bundle, &text);
+                println!(
+                    "catalog: {}/{} catalog ids encoded",
+                    coverage.encoded, coverage.catalog
+                );
+                for id in &coverage.missing {
+                    println!("  missing: {id} has no policy");
+                    failed = true;
+                }
+                for id in &coverage.unknown {
+                    println!("  unknown: policy id {id} is not in the catalog");
+                    failed = true;
+                }
+            }
+            Err(e) => {
+                report::line(
+                    &catalog.display().to_string(),
+                    "io",
+                    &format!("cannot read the catalog: {e}"),
+                );
+                return 1;
+            }
+        }
+    }
+    u8::from(failed)
+}

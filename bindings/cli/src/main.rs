@@ -1,0 +1,163 @@
+#![forbid(unsafe_code)]
+//! `pdao`: decide requests, explain decisions and check policy bundles.
+//!
+//! Exit codes: 0 allow (or a clean check), 2 deny, 1 usage, input or bundle error.
+
+mod check;
+mod report;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use pdao::{Bundle, Engine};
+
+/// Policy-as-code compliance engine for public-data authorised operation.
+///
+/// Exit codes: 0 allow / check passed, 2 deny, 1 usage, input or bundle error.
+#[derive(Parser)]
+#[command(name = "pdao", version, about, long_about = None)]
+struct Cli {
+    /// Use the bundle in this directory instead of the embedded default.
+    #[arg(long, global = true, value_name = "DIR")]
+    policies: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the decision JSON for a request (FILE, or - / nothing for stdin).
+    Decide {
+        /// Request JSON file; `-` or absent reads standard input.
+        file: Option<PathBuf>,
+    },
+    /// Print the decision as a readable tree with citations.
+    Explain {
+        /// Request JSON file; `-` or absent reads standard input.
+        file: Option<PathBuf>,
+    },
+    /// Load and validate a bundle; report every problem with file and line.
+    Check {
+        /// Bundle directory (default: the embedded bundle, or --policies).
+        dir: Option<PathBuf>,
+        /// Also compare the rule ids with a catalog (its `### <id>` headings).
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
+        /// Also verify every quote against the seed texts in this directory.
+        #[arg(long, value_name = "DIR")]
+        seeds: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Decide { file } => decide(cli.policies.as_deref(), file.as_deref(), false),
+        Command::Explain { file } => decide(cli.policies.as_deref(), file.as_deref(), true),
+        Command::Check {
+            dir,
+            catalog,
+            seeds,
+        } => check::run(
+            dir.as_deref().or(cli.policies.as_deref()),
+            catalog.as_deref(),
+            seeds.as_deref(),
+        ),
+    };
+    ExitCode::from(code)
+}
+
+/// Loads the embedded bundle or the one in `dir`, reporting problems.
+pub(crate) fn load(dir: Option<&Path>) -> Result<Bundle, u8> {
+    let loaded = match dir {
+        Some(dir) => Bundle::from_dir(dir),
+        None => Bundle::embedded(),
+    };
+    loaded.map_err(|e| {
+        report::bundle_problems(&e.problems);
+        1
+    })
+}
+
+fn read_input(file: Option<&Path>) -> Result<(String, String), u8> {
+    match file {
+        None => read_stdin(),
+        Some(p) if p == Path::new("-") => read_stdin(),
+        Some(path) => {
+            let name = path.display().to_string();
+            match std::fs::read(path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => Ok((name, text)),
+                    Err(e) => {
+                        report::line(
+                            &name,
+                            "invalid_utf8",
+                            &format!(
+                                "the file is not valid UTF-8 (byte {})",
+                                e.utf8_error().valid_up_to()
+                            ),
+                        );
+                        Err(1)
+                    }
+                },
+                Err(e) => {
+                    report::line(&name, "io", &format!("cannot read the file: {e}"));
+                    Err(1)
+                }
+            }
+        }
+    }
+}
+
+fn read_stdin() -> Result<(String, String), u8> {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        report::line("<stdin>", "io", &format!("cannot read standard input: {e}"));
+        return Err(1);
+    }
+    String::from_utf8(bytes)
+        .map(|text| ("<stdin>".to_string(), text))
+        .map_err(|e| {
+            report::line(
+                "<stdin>",
+                "invalid_utf8",
+                &format!(
+                    "input is not valid UTF-8 (byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            );
+            1
+        })
+}
+
+fn decide(policies: Option<&Path>, file: Option<&Path>, explain: bool) -> u8 {
+    let (name, text) = match read_input(file) {
+        Ok(input) => input,
+        Err(code) => return code,
+    };
+    let bundle = match load(policies) {
+        Ok(bundle) => bundle,
+        Err(code) => return code,
+    };
+    let engine = Engine::new(bundle);
+    match engine.decide_json(&text) {
+        Ok(decision) => {
+            if explain {
+                print!("{}", pdao::explain::render_text(&decision));
+            } else {
+                println!("{}", decision.to_json_pretty());
+            }
+            if decision.is_allow() {
+                0
+            } else {
+                2
+            }
+        }
+        Err(e) => {
+            report::request_error(&name, &e);
+            1
+        }
+    }
+}

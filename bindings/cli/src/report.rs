@@ -1,0 +1,50 @@
+//! Error output: one clear line for bad requests; for bundle problems, the
+//! same line followed by the source with the offending span underlined.
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
+use pdao::{BundleProblem, RequestError};
+
+/// `pdao: error[code]: <where>: <what>` on standard error.
+pub fn line(location: &str, code: &str, message: &str) {
+    eprintln!("pdao: error[{code}]: {location}: {message}");
+}
+
+/// A request that breaks the contract.
+pub fn request_error(source: &str, error: &RequestError) {
+    let location = match (error.position(), error.field()) {
+        (Some((l, c)), _) => format!("{source}:{l}:{c}"),
+        (None, Some(field)) => format!("{source}: field `{field}`"),
+        (None, None) => source.to_string(),
+    };
+    line(&location, error.code(), &error.to_string());
+}
+
+/// Every problem of a bundle, each with its source excerpt when known.
+pub fn bundle_problems(problems: &[BundleProblem]) {
+    for problem in problems {
+        eprintln!("pdao: error[{}]: {problem}", problem.code);
+        if let (Some(text), Some((offset, len))) = (&problem.source_text, problem.span) {
+            let diagnostic =
+                MietteDiagnostic::new(problem.message.clone()).with_label(LabeledSpan::at(
+                    offset..offset + len.max(1).min(text.len().saturating_sub(offset).max(1)),
+                    "here",
+                ));
+            let report = Report::new(diagnostic)
+                .with_source_code(NamedSource::new(problem.file.clone(), text.clone()));
+            let mut rendered = String::new();
+            let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
+            if handler
+                .render_report(&mut rendered, report.as_ref())
+                .is_ok()
+            {
+                eprintln!("{rendered}");
+            }
+        }
+    }
+    eprintln!(
+        "pdao: {} problem(s); the bundle was not loaded",
+        problems.len()
+    );
+}

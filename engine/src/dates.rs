@@ -1,0 +1,97 @@
+//! Calendar arithmetic of the catalog (§6.1): months clamp to the month's
+//! last day, years are twelve months, periods are always counted from their
+//! anchor, never by repeated addition.
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+
+/// Parses an ISO `YYYY-MM-DD` date, rejecting anything else (no times, no
+/// week dates, no signs, exactly four year digits).
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let shape_ok = bytes.len() == 10
+        && bytes.get(4) == Some(&b'-')
+        && bytes.get(7) == Some(&b'-')
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shape_ok {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// `add_months(d, n)`: the same day of the month `n` months later (earlier
+/// for negative `n`), clamped to the last day of a shorter month. Saturates
+/// at the ends of the representable calendar instead of failing.
+pub fn add_months(date: NaiveDate, months: i64) -> NaiveDate {
+    let magnitude = u32::try_from(months.unsigned_abs()).unwrap_or(u32::MAX);
+    let result = if months >= 0 {
+        date.checked_add_months(Months::new(magnitude))
+    } else {
+        date.checked_sub_months(Months::new(magnitude))
+    };
+    result.unwrap_or(if months >= 0 {
+        NaiveDate::MAX
+    } else {
+        NaiveDate::MIN
+    })
+}
+
+/// `add_days(d, n)`: ordinary day arithmetic, saturating.
+pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
+    let magnitude = days.unsigned_abs();
+    let result = if days >= 0 {
+        date.checked_add_days(Days::new(magnitude))
+    } else {
+        date.checked_sub_days(Days::new(magnitude))
+    };
+    result.unwrap_or(if days >= 0 {
+        NaiveDate::MAX
+    } else {
+        NaiveDate::MIN
+    })
+}
+
+/// Formats a date as `YYYY-MM-DD`.
+pub fn format_date(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn catalog_examples_of_month_arithmetic() {
+        assert_eq!(add_months(d("2024-08-31"), 6), d("2025-02-28"));
+        assert_eq!(add_months(d("2024-02-29"), 12), d("2025-02-28"));
+        assert_eq!(add_months(d("2023-11-30"), 3), d("2024-02-29"));
+        assert_eq!(add_months(d("2025-12-31"), -3), d("2025-09-30"));
+        assert_eq!(add_months(d("2026-05-31"), -3), d("2026-02-28"));
+        assert_eq!(add_months(d("2025-05-01"), 36), d("2028-05-01"));
+        assert_eq!(
+            add_days(add_months(d("2025-05-01"), 36), -1),
+            d("2028-04-30")
+        );
+    }
+
+    #[test]
+    fn parse_rejects_non_iso_shapes() {
+        for bad in [
+            "2023-02-30",
+            "2023-2-01",
+            "20230201",
+            "+2023-02-01",
+            "2023-02-01T00:00",
+            "",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad} should be rejected");
+        }
+        assert_eq!(format_date(d("2024-02-29")), "2024-02-29");
+    }
+}

@@ -1,0 +1,222 @@
+//! Layers (`jurisdiction.toml`): each layer's parent and documents with the
+//! dates they are in force. A request is decided against its chain — the
+//! layer and its ancestors, highest first.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::dates::{format_date, parse_date};
+use crate::error::BundleProblem;
+
+/// A regulation of one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// The id policies cite in `@document`.
+    pub id: String,
+    /// Full title.
+    pub title: String,
+    /// Official number, when the text gives one (may be empty).
+    pub number: String,
+    /// Issuing body.
+    pub issuer: String,
+    /// First day in force.
+    pub in_force_from: NaiveDate,
+    /// Last day in force (inclusive), if it expires.
+    pub in_force_until: Option<NaiveDate>,
+    /// Seed text file the quotes come from; `None` outside the seeds.
+    pub seed: Option<String>,
+    /// Language of the quotes.
+    pub lang: String,
+    /// Whether its being in force covers the layers below (`chain`) or
+    /// only requests of its own layer (`self`).
+    pub covers_chain: bool,
+}
+
+impl Document {
+    /// Whether the document is in force on `date`.
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        self.in_force_from <= date && self.in_force_until.is_none_or(|until| date <= until)
+    }
+
+    /// How the decision cites it: the number, or the title when there is none.
+    pub fn citation(&self) -> &str {
+        if self.number.is_empty() {
+            &self.title
+        } else {
+            &self.number
+        }
+    }
+
+    /// "in force from 2025-05-01 to 2028-04-30" / "in force from 2023-09-01".
+    pub fn window(&self) -> String {
+        match self.in_force_until {
+            Some(until) => format!(
+                "in force from {} to {}",
+                format_date(self.in_force_from),
+                format_date(until)
+            ),
+            None => format!("in force from {}", format_date(self.in_force_from)),
+        }
+    }
+}
+
+/// One layer of the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// Layer id (`hangzhou`), also a request jurisdiction.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Parent layer id; `None` for the top layer.
+    pub parent: Option<String>,
+    /// Its documents.
+    pub documents: Vec<Document>,
+}
+
+impl Layer {
+    /// The document with this id.
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayer {
+    layer: String,
+    name: String,
+    #[serde(default)]
+    parent: Option<String>,
+    #[serde(default)]
+    documents: Vec<RawDocument>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocument {
+    id: String,
+    title: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    issuer: String,
+    in_force_from: String,
+    #[serde(default)]
+    in_force_until: String,
+    #[serde(default)]
+    seed: String,
+    #[serde(default)]
+    lang: String,
+    covers: String,
+}
+
+/// Parses one `jurisdiction.toml`; `folder` is the layer's folder name,
+/// which must equal its `layer` key.
+pub(crate) fn parse_layer(file: &str, folder: &str, text: &str) -> Result<Layer, BundleProblem> {
+    let raw: RawLayer = toml::from_str(text).map_err(|e| {
+        let problem = BundleProblem::new("toml", file, e.message().to_string());
+        match e.span() {
+            Some(span) => problem.at_span(text, span.start, span.len()),
+            None => problem,
+        }
+    })?;
+    let at = |needle: &str, message: String| {
+        let problem = BundleProblem::new("toml", file, message);
+        match text.find(needle) {
+            Some(offset) => problem.at_span(text, offset, needle.len()),
+            None => problem,
+        }
+    };
+    if raw.layer != folder {
+        return Err(at(
+            "layer",
+            format!(
+                "`layer = \"{}\"` does not match its folder `{folder}`",
+                raw.layer
+            ),
+        ));
+    }
+    let mut documents = Vec::new();
+    for doc in raw.documents {
+        let date = |field: &str, value: &str| {
+            parse_date(value).ok_or_else(|| {
+                at(
+                    value,
+                    format!(
+                        "document `{}`: `{field} = \"{value}\"` is not a date YYYY-MM-DD",
+                        doc.id
+                    ),
+                )
+            })
+        };
+        let in_force_from = date("in_force_from", &doc.in_force_from)?;
+        let in_force_until = if doc.in_force_until.is_empty() {
+            None
+        } else {
+            Some(date("in_force_until", &doc.in_force_until)?)
+        };
+        if in_force_until.is_some_and(|until| until < in_force_from) {
+            return Err(at(
+                &doc.in_force_until,
+                format!(
+                    "document `{}` ends ({}) before it starts ({})",
+                    doc.id, doc.in_force_until, doc.in_force_from
+                ),
+            ));
+        }
+        let covers_chain = match doc.covers.as_str() {
+            "chain" => true,
+            "self" => false,
+            other => {
+                return Err(at(
+                    &doc.covers,
+                    format!(
+                        "document `{}`: `covers = \"{other}\"` must be \"chain\" or \"self\"",
+                        doc.id
+                    ),
+                ))
+            }
+        };
+        if documents.iter().any(|d: &Document| d.id == doc.id) {
+            return Err(at(
+                &doc.id,
+                format!("document id `{}` appears twice", doc.id),
+            ));
+        }
+        documents.push(Document {
+            id: doc.id,
+            title: doc.title,
+            number: doc.number,
+            issuer: doc.issuer,
+            in_force_from,
+            in_force_until,
+            seed: (!doc.seed.is_empty()).then_some(doc.seed),
+            lang: doc.lang,
+            covers_chain,
+        });
+    }
+    Ok(Layer {
+        id: raw.layer,
+        name: raw.name,
+        parent: raw.parent,
+        documents,
+    })
+}
+
+/// The chain of `layer`: itself and its ancestors, highest first.
+pub(crate) fn chain_of(layers: &[Layer], layer: &str) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let mut current = Some(layer.to_string());
+    while let Some(id) = current {
+        let Some(index) = layers.iter().position(|l| l.id == id) else {
+            break;
+        };
+        if chain.contains(&index) {
+            break;
+        }
+        chain.push(index);
+        current = layers.get(index).and_then(|l| l.parent.clone());
+    }
+    chain.reverse();
+    chain
+}

@@ -1,0 +1,28 @@
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+
+pub mod audit;
+mod bundle;
+pub mod cases;
+pub mod dates;
+mod decision;
+mod engine;
+mod error;
+pub mod explain;
+mod json;
+mod kleene;
+mod layers;
+mod request;
+mod rule;
+pub mod temporal;
+mod vocabulary;
+
+pub use bundle::Bundle;
+pub use decision::{Decision, LayerReport, Obligation, Overridden, Reason, Source, Verdict};
+pub use engine::{Engine, Evaluation, RuleOutcome};
+pub use error::{BundleError, BundleProblem, RequestError};
+pub use json::{MAX_DEPTH, MAX_REQUEST_BYTES};
+pub use layers::{Document, Layer};
+pub use request::{Event, FactValue, Request, MAX_EVENTS, MAX_LIST_ITEMS, MAX_STRING_BYTES};
+pub use rule::{Attaches, Effect, Rule};
+pub use vocabulary::{FactDef, FactType, Vocabulary, OBJECTS};

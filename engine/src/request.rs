@@ -1,0 +1,611 @@
+//! The request of the contract (`CONTRACT.md`), parsed strictly against the
+//! fact vocabulary: every key known, every fact of its declared type, every
+//! date a real calendar date.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+use crate::dates::{format_date, parse_date};
+use crate::error::RequestError;
+use crate::json::{parse_strict, JsonProblem};
+use crate::vocabulary::{quote_list, FactType, Vocabulary, OBJECTS};
+
+/// Most events one request may carry.
+pub const MAX_EVENTS: usize = 10_000;
+/// Most items in one list fact or in `materials`.
+pub const MAX_LIST_ITEMS: usize = 1_000;
+/// Longest string accepted anywhere in a request, in bytes.
+pub const MAX_STRING_BYTES: usize = 4_096;
+
+/// The value of one fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactValue {
+    /// `bool` facts.
+    Bool(bool),
+    /// `int` facts.
+    Int(i64),
+    /// `string` and `enum` facts.
+    Str(String),
+    /// `date` facts.
+    Date(NaiveDate),
+    /// `list` facts.
+    List(Vec<String>),
+}
+
+impl FactValue {
+    /// The value as JSON, as a request would give it.
+    pub fn to_json(&self) -> Value {
+        match self {
+            FactValue::Bool(b) => Value::Bool(*b),
+            FactValue::Int(i) => Value::from(*i),
+            FactValue::Str(s) => Value::String(s.clone()),
+            FactValue::Date(d) => Value::String(format_date(*d)),
+            FactValue::List(items) => {
+                Value::Array(items.iter().cloned().map(Value::String).collect())
+            }
+        }
+    }
+
+    /// A compact rendering for explanations.
+    pub fn render(&self) -> String {
+        match self {
+            FactValue::Bool(b) => b.to_string(),
+            FactValue::Int(i) => i.to_string(),
+            FactValue::Str(s) => format!("\"{s}\""),
+            FactValue::Date(d) => format_date(*d),
+            FactValue::List(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// One event of the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Event kind (catalog §3.9).
+    pub kind: String,
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// Inclusive last day, for things with a deadline or validity.
+    pub until: Option<NaiveDate>,
+    /// The id it concerns.
+    pub reference: Option<String>,
+}
+
+impl Event {
+    /// A short rendering: `security_incident on 2022-03-01 (ref x)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} on {}", self.kind, format_date(self.date));
+        if let Some(until) = self.until {
+            s.push_str(&format!(" until {}", format_date(until)));
+        }
+        if let Some(r) = &self.reference {
+            s.push_str(&format!(" (ref {r})"));
+        }
+        s
+    }
+}
+
+/// A validated request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub(crate) jurisdiction: String,
+    pub(crate) date: NaiveDate,
+    pub(crate) action: String,
+    pub(crate) facts: BTreeMap<String, FactValue>,
+    pub(crate) objects: Vec<&'static str>,
+    pub(crate) materials: Option<Vec<String>>,
+    pub(crate) events: Vec<Event>,
+}
+
+impl Request {
+    /// Parses and validates a request's JSON text.
+    pub fn from_json_str(text: &str, vocab: &Vocabulary) -> Result<Request, RequestError> {
+        let value = parse_strict(text).map_err(|problem| match problem {
+            JsonProblem::Syntax {
+                message,
+                line,
+                column,
+            } => RequestError::Json {
+                message,
+                line,
+                column,
+            },
+            JsonProblem::DuplicateKey { path } => RequestError::DuplicateKey { field: path },
+            JsonProblem::TooLarge { bytes } => RequestError::TooLarge {
+                field: "(request)".into(),
+                reason: format!(
+                    "{bytes} bytes exceeds the limit of {} bytes",
+                    crate::json::MAX_REQUEST_BYTES
+                ),
+            },
+            JsonProblem::TooDeep { path } => RequestError::TooLarge {
+                field: if path.is_empty() {
+                    "(request)".into()
+                } else {
+                    path
+                },
+                reason: format!("nested deeper than {} levels", crate::json::MAX_DEPTH),
+            },
+        })?;
+        Request::from_json(&value, vocab)
+    }
+
+    /// Validates an already-parsed JSON value.
+    pub fn from_json(value: &Value, vocab: &Vocabulary) -> Result<Request, RequestError> {
+        let top = value.as_object().ok_or_else(|| RequestError::WrongType {
+            field: "(request)".into(),
+            expected: "a JSON object".into(),
+            found: kind_of(value).into(),
+        })?;
+        for key in top.keys() {
+            let known = matches!(
+                key.as_str(),
+                "jurisdiction" | "date" | "action" | "materials" | "events"
+            ) || OBJECTS.contains(&key.as_str());
+            if !known {
+                let candidates = ["jurisdiction", "date", "action", "materials", "events"]
+                    .into_iter()
+                    .chain(OBJECTS);
+                return Err(RequestError::UnknownField {
+                    field: key.clone(),
+                    suggestion: Vocabulary::suggest(key, candidates),
+                });
+            }
+        }
+        let jurisdiction = required_str(top, "jurisdiction")?;
+        if !vocab.jurisdictions().iter().any(|j| j == jurisdiction) {
+            return Err(RequestError::UnknownJurisdiction {
+                value: jurisdiction.to_string(),
+                expected: quote_list(vocab.jurisdictions()),
+            });
+        }
+        let date_text = required_str(top, "date")?;
+        let date = parse_date(date_text).ok_or_else(|| RequestError::BadDate {
+            field: "date".into(),
+            value: date_text.to_string(),
+        })?;
+        let action = required_str(top, "action")?;
+        if !vocab.actions().iter().any(|a| a == action) {
+            return Err(RequestError::UnknownAction {
+                value: action.to_string(),
+                expected: quote_list(vocab.actions()),
+            });
+        }
+
+        let mut facts = BTreeMap::new();
+        let mut objects = Vec::new();
+        for object in OBJECTS {
+            let Some(value) = top.get(object) else {
+                continue;
+            };
+            if value.is_null() {
+                continue;
+            }
+            let map = value.as_object().ok_or_else(|| RequestError::WrongType {
+                field: object.into(),
+                expected: "an object of facts".into(),
+                found: kind_of(value).into(),
+            })?;
+            objects.push(object);
+            for (name, fact) in map {
+                let path = format!("{object}.{name}");
+                let def = vocab
+                    .fact(&path)
+                    .ok_or_else(|| RequestError::UnknownField {
+                        suggestion: Vocabulary::suggest(
+                            &path,
+                            vocab
+                                .facts()
+                                .map(|f| f.path.as_str())
+                                .filter(|p| p.starts_with(object)),
+                        ),
+                        field: path.clone(),
+                    })?;
+                if fact.is_null() {
+                    continue;
+                }
+                let parsed = parse_fact(&path, &def.ty, fact)?;
+                facts.insert(path, parsed);
+            }
+        }
+        for def in vocab.facts() {
+            if let (Some(target), Some(FactValue::Bool(true))) =
+                (&def.implies, facts.get(&def.path))
+            {
+                if facts.get(target) == Some(&FactValue::Bool(false)) {
+                    return Err(RequestError::Inconsistent {
+                        field: def.path.clone(),
+                        reason: format!("`{}` is true but `{target}` is false", def.path),
+                    });
+                }
+            }
+        }
+
+        let materials = match top.get("materials") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(parse_list("materials", value, Some(vocab.materials()))?),
+        };
+
+        let mut events = Vec::new();
+        if let Some(value) = top.get("events").filter(|v| !v.is_null()) {
+            let items = value.as_array().ok_or_else(|| RequestError::WrongType {
+                field: "events".into(),
+                expected: "an array of events".into(),
+                found: kind_of(value).into(),
+            })?;
+            if items.len() > MAX_EVENTS {
+                return Err(RequestError::TooLarge {
+                    field: "events".into(),
+                    reason: format!("{} events exceeds the limit of {MAX_EVENTS}", items.len()),
+                });
+            }
+            for (i, item) in items.iter().enumerate() {
+                events.push(parse_event(&format!("events[{i}]"), item, vocab)?);
+            }
+        }
+        events.sort_by(|a, b| {
+            (&a.kind, a.date, a.until, &a.reference).cmp(&(&b.kind, b.date, b.until, &b.reference))
+        });
+
+        Ok(Request {
+            jurisdiction: jurisdiction.to_string(),
+            date,
+            action: action.to_string(),
+            facts,
+            objects,
+            materials,
+            events,
+        })
+    }
+
+    /// The request as contract JSON (keys in contract order).
+    pub fn to_json(&self) -> Value {
+        let mut top = Map::new();
+        top.insert(
+            "jurisdiction".into(),
+            Value::String(self.jurisdiction.clone()),
+        );
+        top.insert("date".into(), Value::String(format_date(self.date)));
+        top.insert("action".into(), Value::String(self.action.clone()));
+        for object in OBJECTS {
+            let prefix = format!("{object}.");
+            let mut map = Map::new();
+            for (path, value) in self.facts.range(prefix.clone()..) {
+                let Some(name) = path.strip_prefix(&prefix) else {
+                    break;
+                };
+                map.insert(name.to_string(), value.to_json());
+            }
+            if !map.is_empty() || self.objects.contains(&object) {
+                top.insert(object.into(), Value::Object(map));
+            }
+        }
+        if let Some(materials) = &self.materials {
+            top.insert(
+                "materials".into(),
+                Value::Array(materials.iter().cloned().map(Value::String).collect()),
+            );
+        }
+        if !self.events.is_empty() {
+            let events = self
+                .events
+                .iter()
+                .map(|e| {
+                    let mut m = Map::new();
+                    m.insert("kind".into(), Value::String(e.kind.clone()));
+                    m.insert("date".into(), Value::String(format_date(e.date)));
+                    if let Some(until) = e.until {
+                        m.insert("until".into(), Value::String(format_date(until)));
+                    }
+                    if let Some(r) = &e.reference {
+                        m.insert("ref".into(), Value::String(r.clone()));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            top.insert("events".into(), Value::Array(events));
+        }
+        Value::Object(top)
+    }
+
+    /// The request's jurisdiction.
+    pub fn jurisdiction(&self) -> &str {
+        &self.jurisdiction
+    }
+    /// The day of the act.
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+    /// The action decided.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+    /// A fact by `object.name` path, if given.
+    pub fn fact(&self, path: &str) -> Option<&FactValue> {
+        self.facts.get(path)
+    }
+    /// All given facts.
+    pub fn facts(&self) -> &BTreeMap<String, FactValue> {
+        &self.facts
+    }
+    /// The `materials` list, if given.
+    pub fn materials(&self) -> Option<&[String]> {
+        self.materials.as_deref()
+    }
+    /// All events, sorted by kind then date.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+    /// Events of one kind dated on or before the request date.
+    pub fn events_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        let start = self.events.partition_point(|e| e.kind.as_str() < kind);
+        self.events
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |e| e.kind == kind)
+            .filter(move |e| e.date <= self.date)
+    }
+
+    /// A copy with one fact set (`None` removes it). Used by counterfactuals
+    /// and property tests; the caller is trusted to respect the vocabulary.
+    pub fn with_fact(&self, path: &str, value: Option<FactValue>) -> Request {
+        let mut copy = self.clone();
+        match value {
+            Some(v) => {
+                copy.facts.insert(path.to_string(), v);
+            }
+            None => {
+                copy.facts.remove(path);
+            }
+        }
+        copy
+    }
+
+    /// A copy with other events.
+    pub fn with_events(&self, mut events: Vec<Event>) -> Request {
+        let mut copy = self.clone();
+        events.sort_by(|a, b| {
+            (&a.kind, a.date, a.until, &a.reference).cmp(&(&b.kind, b.date, b.until, &b.reference))
+        });
+        copy.events = events;
+        copy
+    }
+
+    /// A copy dated otherwise.
+    pub fn with_date(&self, date: NaiveDate) -> Request {
+        let mut copy = self.clone();
+        copy.date = date;
+        copy
+    }
+
+    /// A copy with other materials.
+    pub fn with_materials(&self, materials: Option<Vec<String>>) -> Request {
+        let mut copy = self.clone();
+        copy.materials = materials;
+        copy
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn required_str<'a>(top: &'a Map<String, Value>, field: &str) -> Result<&'a str, RequestError> {
+    match top.get(field) {
+        None | Some(Value::Null) => Err(RequestError::MissingField {
+            field: field.to_string(),
+        }),
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(RequestError::WrongType {
+            field: field.to_string(),
+            expected: "a string".into(),
+            found: kind_of(other).into(),
+        }),
+    }
+}
+
+fn check_len(field: &str, s: &str) -> Result<(), RequestError> {
+    if s.len() > MAX_STRING_BYTES {
+        return Err(RequestError::TooLarge {
+            field: field.to_string(),
+            reason: format!(
+                "a string of {} bytes exceeds the limit of {MAX_STRING_BYTES}",
+                s.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn parse_fact(path: &str, ty: &FactType, value: &Value) -> Result<FactValue, RequestError> {
+    let wrong = || RequestError::WrongType {
+        field: path.to_string(),
+        expected: ty.describe(),
+        found: kind_of(value).into(),
+    };
+    match ty {
+        FactType::Bool => value.as_bool().map(FactValue::Bool).ok_or_else(wrong),
+        FactType::Int => match value {
+            Value::Number(n) => {
+                n.as_i64()
+                    .map(FactValue::Int)
+                    .ok_or_else(|| RequestError::OutOfRange {
+                        field: path.to_string(),
+                        value: n.to_string(),
+                    })
+            }
+            _ => Err(wrong()),
+        },
+        FactType::Date => {
+            let s = value.as_str().ok_or_else(wrong)?;
+            parse_date(s)
+                .map(FactValue::Date)
+                .ok_or_else(|| RequestError::BadDate {
+                    field: path.to_string(),
+                    value: truncate(s),
+                })
+        }
+        FactType::String => {
+            let s = value.as_str().ok_or_else(wrong)?;
+            check_len(path, s)?;
+            Ok(FactValue::Str(s.to_string()))
+        }
+        FactType::Enum(values) => {
+            let s = value.as_str().ok_or_else(wrong)?;
+            if values.iter().any(|v| v == s) {
+                Ok(FactValue::Str(s.to_string()))
+            } else {
+                Err(RequestError::BadValue {
+                    field: path.to_string(),
+                    value: truncate(s),
+                    expected: quote_list(values),
+                })
+            }
+        }
+        FactType::List(values) => parse_list(path, value, values.as_deref()).map(FactValue::List),
+    }
+}
+
+fn parse_list(
+    path: &str,
+    value: &Value,
+    allowed: Option<&[String]>,
+) -> Result<Vec<String>, RequestError> {
+    let items = value.as_array().ok_or_else(|| RequestError::WrongType {
+        field: path.to_string(),
+        expected: "an array of strings".into(),
+        found: kind_of(value).into(),
+    })?;
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(RequestError::TooLarge {
+            field: path.to_string(),
+            reason: format!(
+                "{} items exceeds the limit of {MAX_LIST_ITEMS}",
+                items.len()
+            ),
+        });
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("{path}[{i}]");
+        let s = item.as_str().ok_or_else(|| RequestError::WrongType {
+            field: field.clone(),
+            expected: "a string".into(),
+            found: kind_of(item).into(),
+        })?;
+        check_len(&field, s)?;
+        if let Some(allowed) = allowed {
+            if !allowed.iter().any(|a| a == s) {
+                return Err(RequestError::BadValue {
+                    field,
+                    value: truncate(s),
+                    expected: quote_list(allowed),
+                });
+            }
+        }
+        out.push(s.to_string());
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn parse_event(field: &str, value: &Value, vocab: &Vocabulary) -> Result<Event, RequestError> {
+    let map = value.as_object().ok_or_else(|| RequestError::WrongType {
+        field: field.to_string(),
+        expected: "an event object {kind, date, until?, ref?}".into(),
+        found: kind_of(value).into(),
+    })?;
+    for key in map.keys() {
+        if !matches!(key.as_str(), "kind" | "date" | "until" | "ref") {
+            return Err(RequestError::UnknownField {
+                field: format!("{field}.{key}"),
+                suggestion: Vocabulary::suggest(key, ["kind", "date", "until", "ref"].into_iter()),
+            });
+        }
+    }
+    let get_str = |key: &str, required: bool| -> Result<Option<&str>, RequestError> {
+        match map.get(key) {
+            None | Some(Value::Null) if required => Err(RequestError::MissingField {
+                field: format!("{field}.{key}"),
+            }),
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(other) => Err(RequestError::WrongType {
+                field: format!("{field}.{key}"),
+                expected: "a string".into(),
+                found: kind_of(other).into(),
+            }),
+        }
+    };
+    let kind = get_str("kind", true)?.unwrap_or_default();
+    if !vocab.is_event_kind(kind) {
+        return Err(RequestError::UnknownEventKind {
+            field: format!("{field}.kind"),
+            suggestion: Vocabulary::suggest(kind, vocab.event_kinds().map(|(k, _)| k)),
+            value: truncate(kind),
+        });
+    }
+    let date_of = |key: &str, text: &str| {
+        parse_date(text).ok_or_else(|| RequestError::BadDate {
+            field: format!("{field}.{key}"),
+            value: truncate(text),
+        })
+    };
+    let date = date_of("date", get_str("date", true)?.unwrap_or_default())?;
+    let until = match get_str("until", false)? {
+        Some(text) => Some(date_of("until", text)?),
+        None => None,
+    };
+    if let Some(until) = until {
+        if until < date {
+            return Err(RequestError::Inconsistent {
+                field: format!("{field}.until"),
+                reason: format!(
+                    "`until` {} is before `date` {}",
+                    format_date(until),
+                    format_date(date)
+                ),
+            });
+        }
+    }
+    let reference = match get_str("ref", false)? {
+        Some(r) => {
+            check_len(&format!("{field}.ref"), r)?;
+            Some(r.to_string())
+        }
+        None => None,
+    };
+    Ok(Event {
+        kind: kind.to_string(),
+        date,
+        until,
+        reference,
+    })
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() <= 64 {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(64).collect::<String>())
+    }
+}

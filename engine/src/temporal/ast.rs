@@ -1,0 +1,332 @@
+//! The parsed form of a rules file. Public: the definitions with their name,
+//! kind, documentation and location. Crate-internal: the checked expression
+//! tree that `eval` walks.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use crate::dates::{add_days, add_months};
+
+/// A parsed and checked rules file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesFile {
+    /// The definitions, in file order.
+    pub definitions: Vec<Definition>,
+}
+
+/// What a definition produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DefKind {
+    /// `fact NAME = CONDITION;` — a three-valued result.
+    Fact,
+    /// `due NAME = DATE;` — a deadline.
+    Due,
+    /// `each NAME = KIND VAR: CONDITION [due DATE];` — instances.
+    Each,
+}
+
+/// One named definition of a rules file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    /// Its name, unique within the file.
+    pub name: String,
+    /// What it produces.
+    pub kind: DefKind,
+    /// The `///` lines directly above it, without the slashes.
+    pub doc: String,
+    /// The file it comes from.
+    pub file: String,
+    /// 1-based line of its first keyword.
+    pub line: usize,
+    /// Its own text, trimmed.
+    pub source: String,
+    pub(crate) body: Body,
+}
+
+impl Definition {
+    /// Every fact path the definition reads.
+    pub fn facts_read(&self) -> BTreeSet<String> {
+        let mut reads = Reads::default();
+        self.body.collect(&mut reads);
+        reads.facts
+    }
+
+    /// Every event kind the definition reads.
+    pub fn event_kinds(&self) -> BTreeSet<String> {
+        let mut reads = Reads::default();
+        self.body.collect(&mut reads);
+        reads.kinds
+    }
+}
+
+/// Facts and event kinds an expression reads.
+#[derive(Default)]
+pub(crate) struct Reads {
+    facts: BTreeSet<String>,
+    kinds: BTreeSet<String>,
+}
+
+/// The checked body of a definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Body {
+    Fact(Expr),
+    Due(DateExpr),
+    Each {
+        kind: String,
+        var: String,
+        cond: Expr,
+        due: Option<DateExpr>,
+    },
+}
+
+/// A condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Expr {
+    Bool(bool),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    Quant(Box<Quant>),
+    Cadence(Box<Cadence>),
+    /// `matches(VAR, FACT)`.
+    Matches {
+        var: String,
+        path: String,
+    },
+    /// `SUBJECT present` (`present` true) or `SUBJECT absent`.
+    Presence {
+        subject: Subject,
+        present: bool,
+    },
+    /// `event within window before anchor`.
+    Within {
+        event: DateExpr,
+        window: Duration,
+        anchor: DateExpr,
+    },
+    CompareDates(DateExpr, CmpOp, DateExpr),
+    CompareStrings(StrRef, CmpOp, StrRef),
+}
+
+/// Which quantifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quantifier {
+    Exists,
+    No,
+    All,
+}
+
+/// `exists|no|all KIND [VAR [: body]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Quant {
+    pub(crate) quantifier: Quantifier,
+    pub(crate) kind: String,
+    pub(crate) var: Option<String>,
+    pub(crate) body: Option<Expr>,
+}
+
+/// `cadence KIND every PERIOD from anchor through end [matching FACT]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cadence {
+    pub(crate) kind: String,
+    pub(crate) period: Duration,
+    pub(crate) anchor: DateExpr,
+    pub(crate) end: DateExpr,
+    pub(crate) matching: Option<String>,
+}
+
+/// What `present` / `absent` tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Fact(String),
+    Until(String),
+    Ref(String),
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CmpOp {
+    Le,
+    Lt,
+    Ge,
+    Gt,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    pub(crate) fn holds<T: Ord>(self, left: &T, right: &T) -> bool {
+        match self {
+            CmpOp::Le => left <= right,
+            CmpOp::Lt => left < right,
+            CmpOp::Ge => left >= right,
+            CmpOp::Gt => left > right,
+            CmpOp::Eq => left == right,
+            CmpOp::Ne => left != right,
+        }
+    }
+}
+
+/// A date: an atom shifted by durations, left to right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DateExpr {
+    pub(crate) atom: DateAtom,
+    pub(crate) shifts: Vec<Shift>,
+}
+
+/// Where a date expression starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DateAtom {
+    /// `date`, the request date.
+    Today,
+    /// `VAR.date`.
+    EventDate(String),
+    /// `VAR.until`.
+    EventUntil(String),
+    /// A date fact.
+    Fact(String),
+}
+
+/// `+ DURATION` (`forward`) or `- DURATION`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shift {
+    pub(crate) forward: bool,
+    pub(crate) duration: Duration,
+}
+
+impl Shift {
+    pub(crate) fn apply(self, date: NaiveDate) -> NaiveDate {
+        let amount = i64::from(self.duration.amount);
+        let signed = if self.forward { amount } else { -amount };
+        match self.duration.unit {
+            Unit::Day => add_days(date, signed),
+            Unit::Month => add_months(date, signed),
+            Unit::Year => add_months(date, signed.saturating_mul(12)),
+        }
+    }
+
+    pub(crate) fn render(self) -> String {
+        let sign = if self.forward { "+" } else { "−" };
+        format!("{sign} {}", self.duration.render())
+    }
+}
+
+/// `N day(s)`, `N month(s)` or `N year(s)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Duration {
+    pub(crate) amount: u32,
+    pub(crate) unit: Unit,
+}
+
+impl Duration {
+    /// The length in months, for month and year durations.
+    pub(crate) fn months(self) -> Option<i64> {
+        match self.unit {
+            Unit::Day => None,
+            Unit::Month => Some(i64::from(self.amount)),
+            Unit::Year => Some(i64::from(self.amount).saturating_mul(12)),
+        }
+    }
+
+    /// `36 months`, `1 day`, `2 years`.
+    pub(crate) fn render(self) -> String {
+        let word = match self.unit {
+            Unit::Day => "day",
+            Unit::Month => "month",
+            Unit::Year => "year",
+        };
+        let plural = if self.amount == 1 { "" } else { "s" };
+        format!("{} {word}{plural}", self.amount)
+    }
+}
+
+/// A duration unit; a year is twelve months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    Day,
+    Month,
+    Year,
+}
+
+/// A string operand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StrRef {
+    /// `VAR.ref`.
+    EventRef(String),
+    /// A string (id) fact.
+    Fact(String),
+}
+
+impl Body {
+    fn collect(&self, reads: &mut Reads) {
+        match self {
+            Body::Fact(expr) => expr.collect(reads),
+            Body::Due(date) => date.collect(reads),
+            Body::Each {
+                kind, cond, due, ..
+            } => {
+                reads.kinds.insert(kind.clone());
+                cond.collect(reads);
+                if let Some(due) = due {
+                    due.collect(reads);
+                }
+            }
+        }
+    }
+}
+
+impl Expr {
+    fn collect(&self, reads: &mut Reads) {
+        match self {
+            Expr::Bool(_) => {}
+            Expr::And(items) | Expr::Or(items) => items.iter().for_each(|e| e.collect(reads)),
+            Expr::Not(inner) => inner.collect(reads),
+            Expr::Quant(q) => {
+                reads.kinds.insert(q.kind.clone());
+                if let Some(body) = &q.body {
+                    body.collect(reads);
+                }
+            }
+            Expr::Cadence(c) => {
+                reads.kinds.insert(c.kind.clone());
+                c.anchor.collect(reads);
+                c.end.collect(reads);
+                if let Some(path) = &c.matching {
+                    reads.facts.insert(path.clone());
+                }
+            }
+            Expr::Matches { path, .. } => {
+                reads.facts.insert(path.clone());
+            }
+            Expr::Presence { subject, .. } => {
+                if let Subject::Fact(path) = subject {
+                    reads.facts.insert(path.clone());
+                }
+            }
+            Expr::Within { event, anchor, .. } => {
+                event.collect(reads);
+                anchor.collect(reads);
+            }
+            Expr::CompareDates(left, _, right) => {
+                left.collect(reads);
+                right.collect(reads);
+            }
+            Expr::CompareStrings(left, _, right) => {
+                for side in [left, right] {
+                    if let StrRef::Fact(path) = side {
+                        reads.facts.insert(path.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl DateExpr {
+    fn collect(&self, reads: &mut Reads) {
+        if let DateAtom::Fact(path) = &self.atom {
+            reads.facts.insert(path.clone());
+        }
+    }
+}
