@@ -1,5 +1,5 @@
 #![forbid(unsafe_code)]
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("../../README.md")]
 
 pub mod audit;
 mod bundle;

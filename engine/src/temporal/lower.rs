@@ -18,7 +18,7 @@ type Res<T> = Result<T, TemporalError>;
 /// An operand before its position decides whether it must be a date.
 enum Operand {
     Date(DateExpr),
-    /// A string, with the text that names it in messages (``` `e.ref` ```).
+    /// A string, with a phrase for type errors (`` `e.ref` is a string ``).
     Str(StrRef, String),
 }
 
@@ -290,11 +290,11 @@ impl<'a> Lowerer<'a> {
             }
             (Operand::Str(_, what), Operand::Date(_)) => Err(self.error(
                 &left_pair,
-                format!("type error: {what} is a string, but the other side is a date"),
+                format!("type error: {what}, but the other side is a date"),
             )),
             (Operand::Date(_), Operand::Str(_, what)) => Err(self.error(
                 &right_pair,
-                format!("type error: {what} is a string, but the other side is a date"),
+                format!("type error: {what}, but the other side is a date"),
             )),
         }
     }
@@ -306,7 +306,7 @@ impl<'a> Lowerer<'a> {
             Operand::Date(date) => Ok(date),
             Operand::Str(_, what) => Err(self.error(
                 &first,
-                format!("type error: {what} is a string, but {position} needs a date"),
+                format!("type error: {what}, but {position} needs a date"),
             )),
         }
     }
@@ -334,7 +334,7 @@ impl<'a> Lowerer<'a> {
                         shifts: Vec::new(),
                     }),
                     FactType::String => {
-                        let what = format!("`{path}` (a string fact)");
+                        let what = format!("`{path}` is a string fact");
                         Operand::Str(StrRef::Fact(path), what)
                     }
                     other => {
@@ -360,7 +360,7 @@ impl<'a> Lowerer<'a> {
                         shifts: Vec::new(),
                     }),
                     _ => {
-                        let what = format!("`{var}.ref`");
+                        let what = format!("`{var}.ref` is a string");
                         Operand::Str(StrRef::EventRef(var), what)
                     }
                 }

@@ -236,7 +236,7 @@ fn describe(rule: Rule) -> Option<(usize, &'static str)> {
             2,
             "a comparison operator (`<=`, `<`, `>=`, `>`, `==`, `!=`)",
         ),
-        Rule::add_op | Rule::shift => (3, "`+ N months` or `- N months`"),
+        Rule::add_op | Rule::shift => (3, "a shift `± N months`"),
         Rule::kw_and => (4, "`and`"),
         Rule::kw_or => (4, "`or`"),
         Rule::kw_present => (4, "`present`"),

@@ -158,11 +158,16 @@ impl<'a> Ctx<'a> {
                     Err(gap) => return Verdict::unknown(vec![gap]),
                 };
                 let (given, attr) = match subject {
-                    Subject::Until(_) => (event.until.is_some(), "until"),
-                    _ => (event.reference.is_some(), "ref"),
+                    Subject::Until(_) => (event.until.is_some(), "an until"),
+                    _ => (event.reference.is_some(), "a ref"),
                 };
-                let state = if given { "given" } else { "none" };
-                (given, format!("{} ({attr} {state})", event.describe()))
+                let has = if given { "has" } else { "has no" };
+                let attr = if given {
+                    attr
+                } else {
+                    attr.trim_start_matches("an ").trim_start_matches("a ")
+                };
+                (given, format!("{} {has} {attr}", event.describe()))
             }
         };
         Verdict::known(given == present, evidence)
