@@ -598,7 +598,7 @@ impl Loader {
                     layer.documents.iter().map(|d| format!("`{}`", d.id)).collect::<Vec<_>>().join(", ")
                 )));
             }
-            if layer.documents.iter().all(|d| d.seed.is_none()) && rule.outside_seeds.is_none() {
+            if document.is_some_and(|d| d.seed.is_none()) && rule.outside_seeds.is_none() {
                 self.problems.push(locate(
                     rule,
                     "@id",

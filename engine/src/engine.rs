@@ -216,20 +216,26 @@ impl Engine {
             decision.decision = Verdict::Deny;
             decision.reasons.push(engine_reason(request, &message));
         }
+        let allowed = decision.is_allow();
         let outcomes = results
             .iter()
             .filter_map(|(ri, o)| {
                 let rule = self.bundle.rules.get(*ri)?;
+                // An allow-only obligation on a denied request was checked and held back.
+                let withheld = matches!(o, RuleState::Attached)
+                    && rule.attaches == Attaches::OnAllow
+                    && !allowed;
                 Some(RuleOutcome {
                     rule: rule.id.clone(),
                     effect: rule.effect,
-                    decides: matches!(
-                        o,
-                        RuleState::Unmet(_)
-                            | RuleState::Fired(_)
-                            | RuleState::Attached
-                            | RuleState::Undecided(_)
-                    ),
+                    decides: !withheld
+                        && matches!(
+                            o,
+                            RuleState::Unmet(_)
+                                | RuleState::Fired(_)
+                                | RuleState::Attached
+                                | RuleState::Undecided(_)
+                        ),
                     applies: !matches!(o, RuleState::NotApplicable),
                 })
             })

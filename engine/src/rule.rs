@@ -119,6 +119,14 @@ impl Rule {
             .filter_map(|r| r.strip_prefix("temporal."))
     }
 
+    /// Whether the rule has no condition at all: it decides on every request
+    /// of its actions (e.g. the ban on providing data to third parties), so it
+    /// has no "holding" side to test. (An allow-only obligation has one: it
+    /// is held back when the decision is deny.)
+    pub fn is_unconditional(&self) -> bool {
+        self.guard.is_empty() && self.condition.is_none() && self.attaches == Attaches::Always
+    }
+
     /// Facts (not temporal results) the rule reads.
     pub fn fact_reads(&self) -> impl Iterator<Item = &str> {
         self.reads

@@ -440,10 +440,10 @@ fn summary(judged: &[(&Event, Verdict)], subject: &str, verb: &str) -> String {
     }
 }
 
-/// The evidence about an event, naming the event if the evidence does not.
+/// The evidence about an event, led by the event unless it already is.
 pub(crate) fn cite(event: &Event, evidence: &str) -> String {
     let described = event.describe();
-    if evidence.contains(&described) {
+    if evidence.starts_with(&described) {
         evidence.to_string()
     } else {
         format!("{described}: {evidence}")

@@ -373,9 +373,7 @@ impl<'a> Lowerer<'a> {
             }
             Operand::Str(_, what) if !shifts.is_empty() => Err(self.error(
                 &term,
-                format!(
-                    "type error: {what} is a string, but only a date can be shifted by a duration"
-                ),
+                format!("type error: {what}, but only a date can be shifted by a duration"),
             )),
             string => Ok(string),
         }

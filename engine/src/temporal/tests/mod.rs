@@ -1,6 +1,8 @@
 //! Tests of the temporal DSL: grammar, errors, the catalog's worked
 //! examples and properties.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
 
 use super::{parse_rules, Definition, RulesFile, TemporalError};
@@ -8,15 +10,24 @@ use crate::dates::parse_date;
 use crate::request::Request;
 use crate::vocabulary::Vocabulary;
 
-mod scratch;
+mod errors;
+mod examples;
+mod grammar;
+mod logic;
+mod properties;
 
-pub(super) fn vocab() -> Vocabulary {
-    let mut vocab = Vocabulary::from_toml(include_str!("../../../../policies/facts.toml")).unwrap();
-    vocab.set_scope(
-        vec!["apply".into(), "operate".into()],
-        vec!["hangzhou".into()],
-    );
-    vocab
+/// The shipped vocabulary, parsed once.
+pub(super) fn vocab() -> &'static Vocabulary {
+    static VOCAB: OnceLock<Vocabulary> = OnceLock::new();
+    VOCAB.get_or_init(|| {
+        let mut vocab =
+            Vocabulary::from_toml(include_str!("../../../../policies/facts.toml")).unwrap();
+        vocab.set_scope(
+            vec!["apply".into(), "operate".into()],
+            vec!["hangzhou".into()],
+        );
+        vocab
+    })
 }
 
 pub(super) fn d(text: &str) -> NaiveDate {
@@ -24,7 +35,7 @@ pub(super) fn d(text: &str) -> NaiveDate {
 }
 
 pub(super) fn parse(source: &str) -> Result<RulesFile, TemporalError> {
-    parse_rules("test.rules", source, &vocab())
+    parse_rules("test.rules", source, vocab())
 }
 
 pub(super) fn def(source: &str) -> Definition {
@@ -40,5 +51,5 @@ pub(super) fn request(date: &str, agreement: &str, events: &str) -> Request {
         r#"{{"jurisdiction": "hangzhou", "date": "{date}", "action": "operate",
             "agreement": {{{agreement}}}, "events": [{events}]}}"#
     );
-    Request::from_json_str(&json, &vocab()).unwrap()
+    Request::from_json_str(&json, vocab()).unwrap()
 }

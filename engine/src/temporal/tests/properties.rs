@@ -1,0 +1,178 @@
+//! Properties of the date arithmetic, the windows and the cadence.
+
+use chrono::{Datelike, NaiveDate};
+use proptest::prelude::*;
+
+use super::{d, parse, request};
+use crate::dates::{add_days, add_months};
+use crate::request::{Event, Request};
+use crate::temporal::cadence::due_points;
+use crate::temporal::{Definition, Truth};
+
+/// Dates from 1900 to about 2200.
+fn date() -> impl Strategy<Value = NaiveDate> {
+    (0i64..110_000).prop_map(|n| add_days(d("1900-01-01"), n))
+}
+
+/// Dates around the years the catalog is about, so that windows overlap.
+fn near_date() -> impl Strategy<Value = NaiveDate> {
+    (0i64..3_000).prop_map(|n| add_days(d("2020-01-01"), n))
+}
+
+fn month_index(date: NaiveDate) -> i64 {
+    i64::from(date.year()) * 12 + i64::from(date.month0())
+}
+
+fn event(kind: &str, date: NaiveDate, reference: Option<&str>) -> Event {
+    Event {
+        kind: kind.to_string(),
+        date,
+        until: None,
+        reference: reference.map(str::to_string),
+    }
+}
+
+fn only(source: &str) -> Definition {
+    parse(source).unwrap().definitions.remove(0)
+}
+
+/// False < Unknown < True.
+fn rank(truth: Truth) -> u8 {
+    match truth {
+        Truth::False => 0,
+        Truth::Unknown => 1,
+        Truth::True => 2,
+    }
+}
+
+proptest! {
+    #[test]
+    fn add_months_never_panics(days in any::<i32>(), months in any::<i64>()) {
+        if let Some(date) = NaiveDate::from_num_days_from_ce_opt(days) {
+            let _ = add_months(date, months);
+            let _ = add_days(date, months);
+        }
+    }
+
+    #[test]
+    fn add_months_moves_exactly_n_months_and_clamps_the_day(
+        date in date(),
+        months in -12_000i64..12_000,
+    ) {
+        let moved = add_months(date, months);
+        prop_assert!(moved.day() <= date.day());
+        prop_assert_eq!(month_index(moved) - month_index(date), months);
+        // The day is kept unless the month is too short.
+        if moved.day() < date.day() {
+            prop_assert_eq!(add_days(moved, 1).day(), 1);
+        }
+    }
+
+    #[test]
+    fn month_arithmetic_round_trips_within_three_days(
+        date in date(),
+        months in -1_200i64..1_200,
+    ) {
+        let back = add_months(add_months(date, months), -months);
+        prop_assert!(back <= date);
+        prop_assert!(back >= add_days(date, -3));
+        prop_assert_eq!(back.year(), date.year());
+        prop_assert_eq!(back.month(), date.month());
+    }
+
+    #[test]
+    fn a_longer_window_contains_every_event_a_shorter_one_does(
+        incident in near_date(),
+        today in near_date(),
+        months in 0u32..120,
+    ) {
+        let narrow = only(&format!(
+            "fact w = exists security_incident e: e.date within {months} months before date;"
+        ));
+        let wide = only(&format!(
+            "fact w = exists security_incident e: e.date within {} months before date;",
+            months + 1
+        ));
+        let req = request("2024-01-01", "", "")
+            .with_date(today)
+            .with_events(vec![event("security_incident", incident, None)]);
+        let inside = narrow.evaluate(&req).truth;
+        prop_assert_ne!(inside, Truth::Unknown);
+        if inside == Truth::True {
+            prop_assert_eq!(wide.evaluate(&req).truth, Truth::True);
+        }
+    }
+
+    #[test]
+    fn due_points_are_increasing_owed_and_monotone_in_the_end(
+        anchor in near_date(),
+        today in near_date(),
+        period in 1u32..=24,
+        term in 0i64..72,
+    ) {
+        let end = add_months(anchor, term);
+        let open = due_points(anchor, period, today, None);
+        let bounded = due_points(anchor, period, today, Some(end));
+        let least = due_points(anchor, period, today, Some(anchor));
+        prop_assert!(open.len() >= bounded.len());
+        prop_assert!(bounded.len() >= least.len());
+        prop_assert!(least.len() <= 1);
+        prop_assert!(open.windows(2).all(|w| w[0] < w[1]));
+        prop_assert!(open.iter().all(|due| *due < today));
+        for (k, due) in open.iter().enumerate() {
+            prop_assert_eq!(*due, add_months(anchor, (k as i64 + 1) * i64::from(period)));
+        }
+    }
+
+    #[test]
+    fn filing_a_report_never_makes_a_cadence_worse(
+        anchor in near_date(),
+        term in 0i64..72,
+        known_end in any::<bool>(),
+        today in near_date(),
+        period in 1u32..=12,
+        filed in prop::collection::vec((near_date(), prop::option::of(prop_oneof![Just("A1"), Just("B2")])), 0..6),
+        extra in near_date(),
+        extra_ref in prop::option::of(prop_oneof![Just("A1"), Just("B2")]),
+    ) {
+        let rule = only(&format!(
+            "fact c = cadence annual_report every {period} months from agreement.start through agreement.end matching agreement.id;"
+        ));
+        let facts = if known_end {
+            format!(
+                r#""id": "A1", "start": "{anchor}", "end": "{}""#,
+                add_months(anchor, term)
+            )
+        } else {
+            format!(r#""id": "A1", "start": "{anchor}""#)
+        };
+        let base: Request = request("2024-01-01", &facts, "").with_date(today);
+        let mut events: Vec<Event> = filed
+            .iter()
+            .map(|(date, r)| event("annual_report", *date, *r))
+            .collect();
+        let before = rule.evaluate(&base.with_events(events.clone())).truth;
+        events.push(event("annual_report", extra, extra_ref));
+        let after = rule.evaluate(&base.with_events(events)).truth;
+        prop_assert!(rank(after) >= rank(before), "{:?} then {:?}", before, after);
+    }
+
+    #[test]
+    fn parsing_never_panics_on_token_soup(
+        words in prop::collection::vec(prop_oneof![
+            Just("fact"), Just("due"), Just("each"), Just("x"), Just("="), Just(";"),
+            Just("exists"), Just("no"), Just("all"), Just("security_incident"), Just("e"),
+            Just(":"), Just("e.date"), Just("e.ref"), Just("within"), Just("36"), Just("months"),
+            Just("before"), Just("date"), Just("<="), Just("=="), Just("and"), Just("or"),
+            Just("not"), Just("("), Just(")"), Just("agreement.end"), Just("agreement.id"),
+            Just("+"), Just("-"), Just("present"), Just("absent"), Just("///"), Just("\n"),
+        ], 0..24),
+    ) {
+        let _ = parse(&words.join(" "));
+    }
+
+    #[test]
+    fn parsing_never_panics_on_arbitrary_text(text in ".{0,80}") {
+        let _ = parse(&text);
+    }
+}
