@@ -497,18 +497,18 @@ impl Engine {
                 .map(|(_, d)| {
                     let state = if date < d.in_force_from {
                         format!(
-                            "not yet in force on {}: in force from {}",
+                            "is not yet in force on {}: it is in force from {}",
                             format_date(date),
                             format_date(d.in_force_from)
                         )
                     } else {
                         format!(
-                            "expired on {}; it was {}",
+                            "expired on {} (its last day in force); it was {}",
                             d.in_force_until.map(format_date).unwrap_or_default(),
                             d.window()
                         )
                     };
-                    format!("{} 《{}》 is {state}", d.citation(), d.title)
+                    format!("{} 《{}》 {state}", d.citation(), d.title)
                 })
                 .collect();
             format!(
@@ -563,7 +563,7 @@ impl Engine {
                     (
                         "not_in_force",
                         format!(
-                            "layer `{}` is empty on {}: {}",
+                            "layer `{}` is empty on {} (no document in force): {}",
                             layer.id,
                             format_date(date),
                             layer
@@ -1037,5 +1037,120 @@ fn prepare_action(bundle: &Bundle, layers: &[usize], action: &str, rules: Vec<us
         definitions,
         layout,
         reads_materials,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every case request and each of its one-boolean-flipped variants.
+    fn requests(engine: &Engine) -> Vec<Request> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+        let mut out = Vec::new();
+        for path in crate::cases::find_case_files(&root) {
+            let Ok(case) = crate::cases::Case::from_file(&path) else {
+                continue;
+            };
+            let Ok(request) = engine.parse_request(&case.request.to_string()) else {
+                continue;
+            };
+            for (path, value) in request.facts() {
+                if let FactValue::Bool(b) = value {
+                    out.push(request.with_fact(path, Some(FactValue::Bool(!b))));
+                }
+            }
+            out.push(request);
+        }
+        out
+    }
+
+    /// Where Cedar decides a rule without error, the three-valued fallback
+    /// must reach the same outcome: it may only differ where facts are missing.
+    #[test]
+    fn kleene_fallback_agrees_with_cedar_wherever_cedar_decides() {
+        let engine = Engine::embedded().unwrap();
+        let requests = requests(&engine);
+        assert!(requests.len() > 1000, "only {} requests", requests.len());
+        let mut compared = 0;
+        for request in &requests {
+            let chain = &engine.chains[request.jurisdiction()];
+            let epoch_index = chain
+                .epochs
+                .partition_point(|e| e.start.is_none_or(|s| s <= request.date()))
+                .saturating_sub(1);
+            let prepared = &chain.epochs[epoch_index].actions[request.action()];
+            let outcomes: Vec<TemporalOutcome> = prepared
+                .definitions
+                .iter()
+                .map(|&d| engine.bundle.definitions[d].evaluate(request))
+                .collect();
+            let names: HashMap<&str, usize> = prepared
+                .definitions
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| (engine.bundle.definitions[d].name.as_str(), i))
+                .collect();
+            let facts = EvalFacts {
+                request,
+                names: &names,
+                outcomes: &outcomes,
+            };
+            let (fired, errored) = engine.run_cedar(request, prepared, &facts).unwrap();
+            for &ri in &prepared.rules {
+                if errored.contains(&ri) {
+                    continue;
+                }
+                let rule = &engine.bundle.rules[ri];
+                assert_eq!(
+                    cedar_outcome(rule, ri, &fired),
+                    kleene_outcome(rule, &facts),
+                    "{} on {}",
+                    rule.id,
+                    request.to_json()
+                );
+                compared += 1;
+            }
+        }
+        assert!(
+            compared > 10_000,
+            "only {compared} rule evaluations compared"
+        );
+    }
+
+    #[test]
+    fn a_missing_fact_that_cannot_change_the_outcome_is_not_reported() {
+        let engine = Engine::embedded().unwrap();
+        // desensitize_or_consent: `desensitized || consent != none` holds once
+        // desensitized is true, so consent is not needed by that rule.
+        let d = engine
+            .decide_json(
+                r#"{"jurisdiction": "zhejiang", "date": "2024-05-01", "action": "request_data",
+                    "data": {"personal_info": false, "trade_secret": true, "desensitized": true,
+                             "consent": "specific", "irs_status": "submitted", "province_returned": false,
+                             "in_scenario": true, "minimum_necessary": true, "open_class": "open"}}"#,
+            )
+            .unwrap();
+        assert!(d
+            .satisfied
+            .contains(&"zhejiang.request.desensitize_or_consent".to_string()));
+        // Same with the guard's left operand unknown: `? || true` is true.
+        let d = engine
+            .decide_json(
+                r#"{"jurisdiction": "zhejiang", "date": "2024-05-01", "action": "request_data",
+                    "data": {"trade_secret": true, "desensitized": true, "consent": "specific",
+                             "irs_status": "submitted", "province_returned": false,
+                             "in_scenario": true, "minimum_necessary": true, "open_class": "open"}}"#,
+            )
+            .unwrap();
+        assert!(
+            d.satisfied
+                .contains(&"zhejiang.request.desensitize_or_consent".to_string()),
+            "{}",
+            d.to_json_pretty()
+        );
+        assert!(!d
+            .reason_ids()
+            .contains(&"zhejiang.request.desensitize_or_consent"));
     }
 }

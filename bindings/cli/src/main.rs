@@ -81,6 +81,14 @@ pub(crate) fn load(dir: Option<&Path>) -> Result<Bundle, u8> {
     })
 }
 
+/// Writes to standard output; a closed pipe (`pdao decide f | head`) is not
+/// an error worth a panic.
+pub(crate) fn write_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 fn read_input(file: Option<&Path>) -> Result<(String, String), u8> {
     match file {
         None => read_stdin(),
@@ -144,11 +152,12 @@ fn decide(policies: Option<&Path>, file: Option<&Path>, explain: bool) -> u8 {
     let engine = Engine::new(bundle);
     match engine.decide_json(&text) {
         Ok(decision) => {
-            if explain {
-                print!("{}", pdao::explain::render_text(&decision));
+            let text = if explain {
+                pdao::explain::render_text(&decision)
             } else {
-                println!("{}", decision.to_json_pretty());
-            }
+                format!("{}\n", decision.to_json_pretty())
+            };
+            write_stdout(&text);
             if decision.is_allow() {
                 0
             } else {

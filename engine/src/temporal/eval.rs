@@ -1,13 +1,13 @@
 //! Evaluating definitions against a request: three-valued (Kleene) logic,
 //! the quantifiers over the event history, and a readable evidence
-//! sentence for every result. Atoms (dates, comparisons, windows) are in
-//! `values`, cadences in `cadence`.
+//! sentence for every result. Quantifiers and `each` are in `quantifiers`,
+//! atoms (dates, comparisons, windows) in `values`, cadences in `cadence`.
 
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use super::ast::{Body, DateExpr, Definition, Expr, Quant, Quantifier};
+use super::ast::{Body, Definition, Expr};
 use crate::dates::format_date;
 use crate::request::{Event, Request};
 
@@ -184,7 +184,7 @@ impl<'a> Ctx<'a> {
             })
     }
 
-    fn today(&self) -> String {
+    pub(crate) fn today(&self) -> String {
         format_date(self.req.date())
     }
 
@@ -214,17 +214,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Kleene `and` (`decisive` = false) or `or` (`decisive` = true): the
-    /// first decisive operand decides and is cited; otherwise any unknown
-    /// makes the result unknown; otherwise every operand is cited.
+    /// Kleene `and` (`decisive` = false) or `or` (`decisive` = true),
+    /// left to right: the first decisive operand decides and is cited;
+    /// otherwise any unknown makes the result unknown; otherwise every
+    /// operand is cited.
     fn connective(&mut self, items: &'a [Expr], decisive: Truth) -> Verdict {
-        let verdicts: Vec<Verdict> = items.iter().map(|e| self.judge(e)).collect();
-        if let Some(decider) = verdicts.iter().find(|v| v.truth == decisive) {
-            return Verdict {
-                truth: decisive,
-                needed: BTreeSet::new(),
-                evidence: decider.evidence.clone(),
-            };
+        let mut verdicts: Vec<Verdict> = Vec::with_capacity(items.len());
+        for item in items {
+            let verdict = self.judge(item);
+            if verdict.truth == decisive {
+                return Verdict {
+                    truth: decisive,
+                    needed: BTreeSet::new(),
+                    evidence: verdict.evidence,
+                };
+            }
+            verdicts.push(verdict);
         }
         let unknown: Vec<&Verdict> = verdicts
             .iter()
@@ -247,196 +252,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Judges `body` for each event of `kind` (date ≤ request date), with
-    /// `var` bound to it. Without a body every event qualifies.
-    fn each_event(
+    /// Runs `f` with `var` bound to `event`.
+    pub(crate) fn with_bound<T>(
         &mut self,
-        kind: &'a str,
-        var: Option<&'a str>,
-        body: Option<&'a Expr>,
-    ) -> Vec<(&'a Event, Verdict)> {
-        let req = self.req;
-        req.events_of(kind)
-            .map(|event| {
-                let verdict = match (var, body) {
-                    (Some(var), Some(body)) => {
-                        self.env.push((var, event));
-                        let verdict = self.judge(body);
-                        self.env.pop();
-                        verdict
-                    }
-                    _ => Verdict::known(true, format!("{} is on record", event.describe())),
-                };
-                (event, verdict)
-            })
-            .collect()
-    }
-
-    fn quantifier(&mut self, quant: &'a Quant) -> Verdict {
-        let judged = self.each_event(&quant.kind, quant.var.as_deref(), quant.body.as_ref());
-        let kind = &quant.kind;
-        let scope = format!("{kind} on or before {}", self.today());
-        let verdict = match quant.quantifier {
-            Quantifier::Exists | Quantifier::No => exists(&judged, &scope),
-            Quantifier::All => all(&judged, &scope),
-        };
-        if quant.quantifier == Quantifier::No {
-            Verdict {
-                truth: verdict.truth.not(),
-                ..verdict
-            }
-        } else {
-            verdict
-        }
-    }
-
-    fn each(
-        &mut self,
-        kind: &'a str,
         var: &'a str,
-        cond: &'a Expr,
-        due: Option<&'a DateExpr>,
-    ) -> Outcome {
-        let judged = self.each_event(kind, Some(var), Some(cond));
-        let scope = format!("{kind} on or before {}", self.today());
-        let mut instances = Vec::new();
-        let mut needed = BTreeSet::new();
-        let mut undecided = Vec::new();
-        for (event, verdict) in &judged {
-            match verdict.truth {
-                Truth::True => {
-                    let mut evidence = cite(event, &verdict.evidence);
-                    let mut date = None;
-                    if let Some(due) = due {
-                        self.env.push((var, event));
-                        match self.date(due) {
-                            Ok(value) => {
-                                date = Some(value.date);
-                                evidence.push_str(&format!("; due {}", value.text));
-                            }
-                            Err(gap) => {
-                                evidence.push_str(&format!("; no due date: {}", gap.evidence));
-                                needed.insert(gap.needed);
-                            }
-                        }
-                        self.env.pop();
-                    }
-                    instances.push(Instance {
-                        event: (*event).clone(),
-                        due: date,
-                        evidence,
-                    });
-                }
-                Truth::Unknown => {
-                    needed.extend(verdict.needed.iter().cloned());
-                    undecided.push(cite(event, &verdict.evidence));
-                }
-                Truth::False => {}
-            }
-        }
-        instances.sort_by(|a, b| {
-            (a.event.date, &a.event.reference).cmp(&(b.event.date, &b.event.reference))
-        });
-        let truth = if !instances.is_empty() {
-            Truth::True
-        } else if !undecided.is_empty() {
-            Truth::Unknown
-        } else {
-            Truth::False
-        };
-        let mut evidence = match truth {
-            Truth::True => {
-                let listed: Vec<String> = instances
-                    .iter()
-                    .map(|i| match i.due {
-                        Some(due) => format!("{} (due {})", i.event.describe(), format_date(due)),
-                        None => i.event.describe(),
-                    })
-                    .collect();
-                format!(
-                    "{} of {} {scope} qualify: {}",
-                    instances.len(),
-                    judged.len(),
-                    listed.join("; ")
-                )
-            }
-            Truth::Unknown => format!("whether any {scope} qualifies is unknown"),
-            Truth::False => exists(&judged, &scope).evidence,
-        };
-        if !undecided.is_empty() {
-            evidence.push_str(&format!("; undecided: {}", undecided.join("; ")));
-        }
-        Outcome {
-            truth,
-            due: None,
-            instances,
-            needed,
-            evidence,
-        }
-    }
-}
-
-/// Kleene `or` over the events; the latest-dated witness is cited.
-fn exists(judged: &[(&Event, Verdict)], scope: &str) -> Verdict {
-    if let Some((event, verdict)) = judged.iter().rev().find(|(_, v)| v.truth == Truth::True) {
-        return Verdict::known(true, cite(event, &verdict.evidence));
-    }
-    if let Some(unknown) = undecided(judged, &format!("whether any {scope} qualifies")) {
-        return unknown;
-    }
-    Verdict::known(false, summary(judged, &format!("no {scope}"), "qualifies"))
-}
-
-/// Kleene `and` over the events; the latest-dated counterexample is cited.
-fn all(judged: &[(&Event, Verdict)], scope: &str) -> Verdict {
-    if let Some((event, verdict)) = judged.iter().rev().find(|(_, v)| v.truth == Truth::False) {
-        return Verdict::known(false, cite(event, &verdict.evidence));
-    }
-    if let Some(unknown) = undecided(judged, &format!("whether every {scope} qualifies")) {
-        return unknown;
-    }
-    if judged.is_empty() {
-        return Verdict::known(true, format!("no {scope}"));
-    }
-    Verdict::known(
-        true,
-        summary(judged, &format!("every {scope}"), "qualifies"),
-    )
-}
-
-/// The unknown verdict of a quantifier, when some event is undecided.
-fn undecided(judged: &[(&Event, Verdict)], question: &str) -> Option<Verdict> {
-    let unknown: Vec<&(&Event, Verdict)> = judged
-        .iter()
-        .filter(|(_, v)| v.truth == Truth::Unknown)
-        .collect();
-    if unknown.is_empty() {
-        return None;
-    }
-    Some(Verdict {
-        truth: Truth::Unknown,
-        needed: unknown
-            .iter()
-            .flat_map(|(_, v)| v.needed.iter().cloned())
-            .collect(),
-        evidence: format!(
-            "{question} is unknown: {}",
-            join_distinct(unknown.iter().map(|(_, v)| v.evidence.as_str()))
-        ),
-    })
-}
-
-/// "no K on or before D" when there are no events; otherwise the subject,
-/// the verb and the latest event with its evidence.
-fn summary(judged: &[(&Event, Verdict)], subject: &str, verb: &str) -> String {
-    match judged {
-        [] => subject.to_string(),
-        [(event, verdict)] => format!("{subject} {verb}: {}", cite(event, &verdict.evidence)),
-        [.., (event, verdict)] => format!(
-            "{subject} {verb} ({} checked; latest: {})",
-            judged.len(),
-            cite(event, &verdict.evidence)
-        ),
+        event: &'a Event,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        self.env.push((var, event));
+        let result = f(self);
+        self.env.pop();
+        result
     }
 }
 
@@ -451,7 +277,7 @@ pub(crate) fn cite(event: &Event, evidence: &str) -> String {
 }
 
 /// Joins sentences with "; ", dropping repeats.
-fn join_distinct<'s>(parts: impl Iterator<Item = &'s str>) -> String {
+pub(crate) fn join_distinct<'s>(parts: impl Iterator<Item = &'s str>) -> String {
     let mut seen: Vec<&str> = Vec::new();
     for part in parts {
         if !part.is_empty() && !seen.contains(&part) {

@@ -11,6 +11,7 @@ mod cadence;
 mod eval;
 mod lower;
 mod parser;
+mod quantifiers;
 mod values;
 
 #[cfg(test)]

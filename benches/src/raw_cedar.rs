@@ -1,0 +1,183 @@
+//! The raw-Cedar baseline: every policy of the bundle in one `PolicySet`
+//! (fresh ids), no entities, and a request whose context is built once, in
+//! advance, from the request's facts — nested records per object, the
+//! `materials` set and a `temporal` record of booleans computed with pdao's
+//! own temporal definitions. What remains to time is
+//! `Authorizer::is_authorized` alone: the floor under any engine built on
+//! Cedar that evaluates the same policies.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
+    Response, RestrictedExpression,
+};
+use pdao::dates::format_date;
+use pdao::temporal::{DefKind, Truth};
+use pdao::{Bundle, FactValue, Request};
+
+use crate::Result;
+
+/// Every policy of a bundle, ready for `is_authorized`.
+pub struct RawCedar {
+    policies: PolicySet,
+    authorizer: Authorizer,
+    entities: Entities,
+}
+
+impl RawCedar {
+    /// All `bundle.rules()` policies, renamed `p0`, `p1`, … (a rule's
+    /// versions and every layer's rules alike).
+    pub fn new(bundle: &Bundle) -> Result<RawCedar> {
+        let mut policies = PolicySet::new();
+        for (i, rule) in bundle.rules().iter().enumerate() {
+            policies.add(rule.policy.new_id(PolicyId::new(format!("p{i}"))))?;
+        }
+        Ok(RawCedar {
+            policies,
+            authorizer: Authorizer::new(),
+            entities: Entities::empty(),
+        })
+    }
+
+    /// How many policies the set holds.
+    pub fn len(&self) -> usize {
+        self.policies.policies().count()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The Cedar request for a pdao request, with its context built now
+    /// (call this outside the timed loop).
+    pub fn request(&self, bundle: &Bundle, request: &Request) -> Result<cedar_policy::Request> {
+        Ok(cedar_policy::Request::new(
+            uid("Operator", "operator")?,
+            uid("Action", request.action())?,
+            uid("Target", "request")?,
+            context(bundle, request)?,
+            None,
+        )?)
+    }
+
+    /// The timed part: one authorization over the whole set.
+    pub fn is_authorized(&self, request: &cedar_policy::Request) -> Response {
+        self.authorizer
+            .is_authorized(request, &self.policies, &self.entities)
+    }
+
+    /// The catalog ids of the policies that determined a response.
+    pub fn reason_rules(&self, bundle: &Bundle, response: &Response) -> Vec<String> {
+        let mut out: Vec<String> = response
+            .diagnostics()
+            .reason()
+            .filter_map(|id| {
+                let index: usize = id.to_string().get(1..)?.parse().ok()?;
+                bundle.rules().get(index).map(|r| r.id.clone())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+fn uid(ty: &str, id: &str) -> Result<EntityUid> {
+    Ok(EntityUid::from_type_name_and_id(
+        EntityTypeName::from_str(ty)?,
+        EntityId::new(id),
+    ))
+}
+
+/// The layers of a jurisdiction's chain: itself and its parents.
+pub fn chain(bundle: &Bundle, jurisdiction: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = Some(jurisdiction.to_string());
+    while let Some(id) = next {
+        if out.contains(&id) {
+            break;
+        }
+        next = bundle.layer(&id).and_then(|l| l.parent.clone());
+        out.push(id);
+    }
+    out
+}
+
+/// The temporal booleans of a request: every `fact`/`each` definition of
+/// the request's chain, evaluated by pdao; unknown results are left out, as
+/// pdao does.
+pub fn temporal(bundle: &Bundle, request: &Request) -> BTreeMap<String, bool> {
+    let layers = chain(bundle, request.jurisdiction());
+    let mut out = BTreeMap::new();
+    for def in bundle.definitions() {
+        let layer = def.file.split('/').next().unwrap_or_default();
+        if def.kind == DefKind::Due || !layers.iter().any(|l| l == layer) {
+            continue;
+        }
+        match def.evaluate(request).truth {
+            Truth::True => {
+                out.insert(def.name.clone(), true);
+            }
+            Truth::False => {
+                out.insert(def.name.clone(), false);
+            }
+            Truth::Unknown => {}
+        }
+    }
+    out
+}
+
+/// The Cedar context of a request: one record per object with every fact
+/// given, `materials` as a set, `temporal` as a record of booleans.
+pub fn context(bundle: &Bundle, request: &Request) -> Result<Context> {
+    let mut objects: BTreeMap<&str, Vec<(String, RestrictedExpression)>> = BTreeMap::new();
+    for (path, value) in request.facts() {
+        if let Some((object, fact)) = path.split_once('.') {
+            objects
+                .entry(object)
+                .or_default()
+                .push((fact.to_string(), restricted(value)));
+        }
+    }
+    let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
+    for (object, record) in objects {
+        pairs.push((
+            object.to_string(),
+            RestrictedExpression::new_record(record)?,
+        ));
+    }
+    if let Some(items) = request.materials() {
+        pairs.push((
+            "materials".into(),
+            RestrictedExpression::new_set(
+                items
+                    .iter()
+                    .map(|s| RestrictedExpression::new_string(s.clone())),
+            ),
+        ));
+    }
+    let temporal = temporal(bundle, request)
+        .into_iter()
+        .map(|(name, value)| (name, RestrictedExpression::new_bool(value)));
+    pairs.push((
+        "temporal".into(),
+        RestrictedExpression::new_record(temporal)?,
+    ));
+    Ok(Context::from_pairs(pairs)?)
+}
+
+fn restricted(value: &FactValue) -> RestrictedExpression {
+    match value {
+        FactValue::Bool(b) => RestrictedExpression::new_bool(*b),
+        FactValue::Int(i) => RestrictedExpression::new_long(*i),
+        FactValue::Str(s) => RestrictedExpression::new_string(s.clone()),
+        FactValue::Date(d) => RestrictedExpression::new_string(format_date(*d)),
+        FactValue::List(items) => RestrictedExpression::new_set(
+            items
+                .iter()
+                .map(|s| RestrictedExpression::new_string(s.clone())),
+        ),
+    }
+}
