@@ -203,7 +203,7 @@ impl Loader {
             if let Some(folder) = path.strip_suffix("/jurisdiction.toml") {
                 match parse_layer(path, folder, text) {
                     Ok(layer) => layers.push(layer),
-                    Err(problem) => self.problems.push(problem),
+                    Err(problem) => self.problems.push(*problem),
                 }
             }
         }
@@ -308,8 +308,8 @@ impl Loader {
                 .join(", ")
         );
         let full_schema = format!("{schema_text}{generated}");
-        let schema = match Schema::from_cedarschema_str(&full_schema) {
-            Ok((schema, _warnings)) => Some(schema),
+        let fragment = match SchemaFragment::from_cedarschema_str(&full_schema) {
+            Ok((fragment, _warnings)) => Some(fragment),
             Err(e) => {
                 let problem = BundleProblem::new("schema", "schema.cedarschema", e.to_string());
                 self.problems.push(match first_span(&e) {
@@ -321,6 +321,21 @@ impl Loader {
                 None
             }
         };
+        if let Some(fragment) = &fragment {
+            self.check_vocabulary_against_schema(&vocab, fragment, &schema_text);
+        }
+        let schema = match fragment.map(|f| Schema::from_schema_fragments([f])) {
+            Some(Ok(schema)) => Some(schema),
+            Some(Err(e)) => {
+                self.problems.push(BundleProblem::new(
+                    "schema",
+                    "schema.cedarschema",
+                    e.to_string(),
+                ));
+                None
+            }
+            None => None,
+        };
         if let Some(schema) = &schema {
             let actions: Vec<String> = schema
                 .actions()
@@ -329,7 +344,6 @@ impl Loader {
             let mut jurisdictions: Vec<String> = layers.iter().map(|l| l.id.clone()).collect();
             jurisdictions.sort();
             vocab.set_scope(actions, jurisdictions);
-            self.check_vocabulary_against_schema(&vocab, &full_schema, &schema_text);
         }
 
         // Policies.
@@ -487,14 +501,10 @@ impl Loader {
     fn check_vocabulary_against_schema(
         &mut self,
         vocab: &Vocabulary,
-        full_schema: &str,
+        fragment: &SchemaFragment,
         schema_text: &str,
     ) {
-        let fragment = match SchemaFragment::from_cedarschema_str(full_schema) {
-            Ok((fragment, _)) => fragment,
-            Err(_) => return,
-        };
-        let Ok(json) = fragment.to_json_value() else {
+        let Ok(json) = fragment.clone().to_json_value() else {
             return;
         };
         let common = json.get("").and_then(|ns| ns.get("commonTypes"));

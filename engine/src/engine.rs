@@ -9,6 +9,7 @@
 //! evaluate because a fact was missing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, RestrictedExpression};
 use chrono::NaiveDate;
@@ -42,7 +43,10 @@ struct Chain {
 struct Epoch {
     /// First day (None: from the beginning of time).
     start: Option<NaiveDate>,
-    actions: HashMap<String, Prepared>,
+    /// Rules in force in this epoch after overrides, in decision order.
+    active: Vec<usize>,
+    /// Per action, prepared on first use.
+    actions: HashMap<String, OnceLock<Prepared>>,
     overridden: Vec<(usize, usize)>,
     /// Rules in force per layer of the chain (same order as `Chain::layers`).
     in_force_per_layer: Vec<usize>,
@@ -118,6 +122,33 @@ impl Engine {
         }
     }
 
+    /// Prepares every chain, epoch and action now rather than on first use,
+    /// for callers that want no first-request latency.
+    pub fn prepare_all(&self) {
+        for chain in self.chains.values() {
+            for epoch in &chain.epochs {
+                for (action, cell) in &epoch.actions {
+                    cell.get_or_init(|| self.prepare(chain, epoch, action));
+                }
+            }
+        }
+    }
+
+    fn prepare(&self, chain: &Chain, epoch: &Epoch, action: &str) -> Prepared {
+        let rules: Vec<usize> = epoch
+            .active
+            .iter()
+            .copied()
+            .filter(|&r| {
+                self.bundle
+                    .rules
+                    .get(r)
+                    .is_some_and(|x| x.applies_to(action))
+            })
+            .collect();
+        prepare_action(&self.bundle, &chain.layers, action, rules)
+    }
+
     /// The bundle.
     pub fn bundle(&self) -> &Bundle {
         &self.bundle
@@ -165,7 +196,11 @@ impl Engine {
             layout: Vec::new(),
             reads_materials: false,
         };
-        let prepared = epoch.actions.get(request.action()).unwrap_or(&empty);
+        let prepared = epoch
+            .actions
+            .get(request.action())
+            .map(|cell| cell.get_or_init(|| self.prepare(chain, epoch, request.action())))
+            .unwrap_or(&empty);
 
         // Temporal definitions.
         let outcomes: Vec<TemporalOutcome> = prepared
@@ -947,20 +982,15 @@ fn prepare_epoch(
                 .count()
         })
         .collect();
-    let mut actions = HashMap::new();
-    for action in bundle.vocab.actions() {
-        let rules: Vec<usize> = active
-            .iter()
-            .copied()
-            .filter(|&r| bundle.rules.get(r).is_some_and(|x| x.applies_to(action)))
-            .collect();
-        actions.insert(
-            action.clone(),
-            prepare_action(bundle, layers, action, rules),
-        );
-    }
+    let actions = bundle
+        .vocab
+        .actions()
+        .iter()
+        .map(|action| (action.clone(), OnceLock::new()))
+        .collect();
     Epoch {
         start,
+        active,
         actions,
         overridden,
         in_force_per_layer,
@@ -1079,7 +1109,9 @@ mod tests {
                 .epochs
                 .partition_point(|e| e.start.is_none_or(|s| s <= request.date()))
                 .saturating_sub(1);
-            let prepared = &chain.epochs[epoch_index].actions[request.action()];
+            let epoch = &chain.epochs[epoch_index];
+            let prepared = epoch.actions[request.action()]
+                .get_or_init(|| engine.prepare(chain, epoch, request.action()));
             let outcomes: Vec<TemporalOutcome> = prepared
                 .definitions
                 .iter()

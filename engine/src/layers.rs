@@ -112,20 +112,24 @@ struct RawDocument {
 
 /// Parses one `jurisdiction.toml`; `folder` is the layer's folder name,
 /// which must equal its `layer` key.
-pub(crate) fn parse_layer(file: &str, folder: &str, text: &str) -> Result<Layer, BundleProblem> {
+pub(crate) fn parse_layer(
+    file: &str,
+    folder: &str,
+    text: &str,
+) -> Result<Layer, Box<BundleProblem>> {
     let raw: RawLayer = toml::from_str(text).map_err(|e| {
         let problem = BundleProblem::new("toml", file, e.message().to_string());
-        match e.span() {
+        Box::new(match e.span() {
             Some(span) => problem.at_span(text, span.start, span.len()),
             None => problem,
-        }
+        })
     })?;
     let at = |needle: &str, message: String| {
         let problem = BundleProblem::new("toml", file, message);
-        match text.find(needle) {
+        Box::new(match text.find(needle) {
             Some(offset) => problem.at_span(text, offset, needle.len()),
             None => problem,
-        }
+        })
     };
     if raw.layer != folder {
         return Err(at(

@@ -296,7 +296,13 @@ pub(crate) fn compile_rule(
     };
     let actions = scope_actions(est.get("action")).map_err(|m| shape(m, Some("action")))?;
 
-    let decides_probe = probe(&est, &conditions, format!("d{probe_base}"))?;
+    // Requirements and forbids are written as Cedar forbids already: the
+    // policy itself is the probe. Only obligations (permits) are rebuilt.
+    let decides_probe = if effect == Effect::Obligation {
+        probe(&est, &conditions, format!("d{probe_base}"))?
+    } else {
+        policy.new_id(cedar_policy::PolicyId::new(format!("d{probe_base}")))
+    };
     let applies_probe = if effect == Effect::Requirement && !guard.is_empty() {
         let when_only: Vec<Value> = conditions
             .iter()

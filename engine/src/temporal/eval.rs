@@ -54,7 +54,9 @@ pub struct Outcome {
     /// Facts (or event attributes, `kind.until`) whose absence left the
     /// result undecided; empty when the result did not depend on them.
     pub needed: BTreeSet<String>,
-    /// One readable sentence naming the deciding events and dates.
+    /// One readable sentence naming the deciding events and dates; for a
+    /// `due` definition, how the date was computed
+    /// (`2024-08-31 + 6 months = 2025-02-28`).
     pub evidence: String,
 }
 
@@ -120,10 +122,14 @@ impl Gap {
     }
 }
 
-/// The evaluation context: the request and the bound variables.
+/// The evaluation context: the request, the bound variables, and whether
+/// evidence sentences are wanted. Quantifiers search their events without
+/// evidence and explain only the events they cite, so that nested
+/// quantifiers over long histories do not build sentences nobody reads.
 pub(crate) struct Ctx<'a> {
     pub(crate) req: &'a Request,
     env: Vec<(&'a str, &'a Event)>,
+    pub(crate) explain: bool,
 }
 
 impl Definition {
@@ -132,6 +138,7 @@ impl Definition {
         let mut ctx = Ctx {
             req,
             env: Vec::new(),
+            explain: true,
         };
         match &self.body {
             Body::Fact(expr) => {
@@ -150,7 +157,7 @@ impl Definition {
                     due: Some(value.date),
                     instances: Vec::new(),
                     needed: BTreeSet::new(),
-                    evidence: format!("due {}", value.text),
+                    evidence: value.text,
                 },
                 Err(gap) => Outcome {
                     truth: Truth::Unknown,
@@ -184,13 +191,31 @@ impl<'a> Ctx<'a> {
             })
     }
 
+    /// An evidence sentence, built only when evidence is wanted.
+    pub(crate) fn say(&self, sentence: impl FnOnce() -> String) -> String {
+        if self.explain {
+            sentence()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Runs `f` with evidence on or off.
+    pub(crate) fn explaining<T>(&mut self, explain: bool, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = self.explain;
+        self.explain = explain;
+        let result = f(self);
+        self.explain = saved;
+        result
+    }
+
     pub(crate) fn today(&self) -> String {
         format_date(self.req.date())
     }
 
     pub(crate) fn judge(&mut self, expr: &'a Expr) -> Verdict {
         match expr {
-            Expr::Bool(value) => Verdict::known(*value, format!("`{value}`")),
+            Expr::Bool(value) => Verdict::known(*value, self.say(|| format!("`{value}`"))),
             Expr::And(items) => self.connective(items, Truth::False),
             Expr::Or(items) => self.connective(items, Truth::True),
             Expr::Not(inner) => {
@@ -219,7 +244,10 @@ impl<'a> Ctx<'a> {
     /// otherwise any unknown makes the result unknown; otherwise every
     /// operand is cited.
     fn connective(&mut self, items: &'a [Expr], decisive: Truth) -> Verdict {
-        let mut verdicts: Vec<Verdict> = Vec::with_capacity(items.len());
+        let mut unknown = false;
+        let mut needed = BTreeSet::new();
+        let mut unknown_evidence: Vec<String> = Vec::new();
+        let mut evidence: Vec<String> = Vec::new();
         for item in items {
             let verdict = self.judge(item);
             if verdict.truth == decisive {
@@ -229,26 +257,29 @@ impl<'a> Ctx<'a> {
                     evidence: verdict.evidence,
                 };
             }
-            verdicts.push(verdict);
+            if verdict.evidence.is_empty() {
+                // Not explaining: nothing to keep.
+            } else if verdict.truth == Truth::Unknown {
+                unknown_evidence.push(verdict.evidence);
+            } else {
+                evidence.push(verdict.evidence);
+            }
+            if verdict.truth == Truth::Unknown {
+                unknown = true;
+                needed.extend(verdict.needed);
+            }
         }
-        let unknown: Vec<&Verdict> = verdicts
-            .iter()
-            .filter(|v| v.truth == Truth::Unknown)
-            .collect();
-        if !unknown.is_empty() {
+        if unknown {
             return Verdict {
                 truth: Truth::Unknown,
-                needed: unknown
-                    .iter()
-                    .flat_map(|v| v.needed.iter().cloned())
-                    .collect(),
-                evidence: join_distinct(unknown.iter().map(|v| v.evidence.as_str())),
+                needed,
+                evidence: join_distinct(unknown_evidence.iter().map(String::as_str)),
             };
         }
         Verdict {
             truth: decisive.not(),
             needed: BTreeSet::new(),
-            evidence: join_distinct(verdicts.iter().map(|v| v.evidence.as_str())),
+            evidence: join_distinct(evidence.iter().map(String::as_str)),
         }
     }
 

@@ -10,10 +10,15 @@ use super::ast::{
     Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind, Duration, Expr, Quant, Quantifier, Shift,
     StrRef, Subject, Unit,
 };
-use super::parser::{significant, Lowered, Rule, TemporalError};
+use super::parser::{Rule, TemporalError};
 use crate::vocabulary::{FactType, Vocabulary};
 
 type Res<T> = Result<T, TemporalError>;
+
+/// How deeply the parse tree of a condition may nest (each parenthesis or
+/// quantifier body costs three levels, each `not` one), so that lowering
+/// and evaluation stay well inside the stack.
+const MAX_DEPTH: usize = 100;
 
 /// An operand before its position decides whether it must be a date.
 enum Operand {
@@ -28,6 +33,7 @@ pub(crate) struct Lowerer<'a> {
     source: &'a str,
     vocab: &'a Vocabulary,
     scope: Vec<String>,
+    depth: usize,
 }
 
 /// The significant children of a pair, taken in order.
@@ -67,6 +73,7 @@ impl<'a> Lowerer<'a> {
             source,
             vocab,
             scope: Vec::new(),
+            depth: 0,
         }
     }
 
@@ -129,7 +136,21 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// A condition, refusing nesting deeper than [`MAX_DEPTH`].
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Res<Expr> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error(
+                &pair,
+                "conditions are nested too deeply; split the definition into several",
+            ));
+        }
+        self.depth += 1;
+        let result = self.expr_at(pair);
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_at(&mut self, pair: Pair<'_, Rule>) -> Res<Expr> {
         match pair.as_rule() {
             Rule::expr | Rule::conjunction => {
                 let or = pair.as_rule() == Rule::expr;
@@ -485,4 +506,44 @@ fn type_name(ty: &FactType) -> &'static str {
         FactType::Enum(_) => "an enum",
         FactType::List(_) => "a list",
     }
+}
+
+/// Children of a pair without punctuation and structural keywords.
+fn significant(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| {
+        !matches!(
+            p.as_rule(),
+            Rule::equals
+                | Rule::colon
+                | Rule::semi
+                | Rule::lparen
+                | Rule::rparen
+                | Rule::comma
+                | Rule::kw_fact
+                | Rule::kw_due
+                | Rule::kw_each
+                | Rule::kw_or
+                | Rule::kw_and
+                | Rule::kw_not
+                | Rule::kw_exists
+                | Rule::kw_no
+                | Rule::kw_all
+                | Rule::kw_cadence
+                | Rule::kw_every
+                | Rule::kw_from
+                | Rule::kw_through
+                | Rule::kw_matching
+                | Rule::kw_matches
+                | Rule::kw_within
+                | Rule::kw_before
+        )
+    })
+}
+
+/// What `lower` makes of one definition.
+pub(crate) struct Lowered {
+    pub(crate) name: String,
+    pub(crate) name_span: (usize, usize),
+    pub(crate) kind: DefKind,
+    pub(crate) body: Body,
 }

@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 
 use pest::error::{ErrorVariant, InputLocation};
-use pest::iterators::Pair;
 use pest::Parser;
 
-use super::ast::{DefKind, Definition, RulesFile};
+use super::ast::{Definition, RulesFile};
 use super::lower::Lowerer;
 use crate::vocabulary::Vocabulary;
 
@@ -141,6 +140,12 @@ fn syntax_error(file: &str, source: &str, error: &pest::error::Error<Rule>) -> T
     };
     let found = token_at(source, offset);
     let message = match &error.variant {
+        // pest's own guards ("stack limit reached", "call limit reached").
+        ErrorVariant::CustomError { message } if message.contains("limit") => {
+            format!(
+                "conditions are nested too deeply; split the definition into several ({message})"
+            )
+        }
         ErrorVariant::CustomError { message } => message.clone(),
         ErrorVariant::ParsingError {
             positives,
@@ -288,44 +293,4 @@ fn describe(rule: Rule) -> Option<(usize, &'static str)> {
         _ => return None,
     };
     Some(text)
-}
-
-/// Children of a pair without punctuation and structural keywords.
-pub(crate) fn significant(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| {
-        !matches!(
-            p.as_rule(),
-            Rule::equals
-                | Rule::colon
-                | Rule::semi
-                | Rule::lparen
-                | Rule::rparen
-                | Rule::comma
-                | Rule::kw_fact
-                | Rule::kw_due
-                | Rule::kw_each
-                | Rule::kw_or
-                | Rule::kw_and
-                | Rule::kw_not
-                | Rule::kw_exists
-                | Rule::kw_no
-                | Rule::kw_all
-                | Rule::kw_cadence
-                | Rule::kw_every
-                | Rule::kw_from
-                | Rule::kw_through
-                | Rule::kw_matching
-                | Rule::kw_matches
-                | Rule::kw_within
-                | Rule::kw_before
-        )
-    })
-}
-
-/// What `lower` makes of one definition.
-pub(crate) struct Lowered {
-    pub(crate) name: String,
-    pub(crate) name_span: (usize, usize),
-    pub(crate) kind: DefKind,
-    pub(crate) body: super::ast::Body,
 }

@@ -1,7 +1,10 @@
 //! `exists`, `no` and `all` over the events of a kind (dated on or before
-//! the request date), and the instances of an `each` definition. Events are
-//! judged latest first, so the cited witness or counterexample is the
-//! latest-dated one and the search stops there.
+//! the request date), and the instances of an `each` definition.
+//!
+//! Events are searched latest first and without evidence; only the events
+//! an evidence sentence cites are judged again with evidence. The cited
+//! witness or counterexample is therefore the latest-dated one, and nested
+//! quantifiers over long histories stay cheap.
 
 use std::collections::BTreeSet;
 
@@ -10,38 +13,91 @@ use super::eval::{cite, join_distinct, Ctx, Instance, Outcome, Truth, Verdict};
 use crate::dates::format_date;
 use crate::request::Event;
 
+/// How many undecided events an evidence sentence explains.
+const EXPLAINED_UNKNOWNS: usize = 3;
+
+/// What a search over the events found.
+#[derive(Default)]
+struct Search<'a> {
+    /// The first event (latest first) whose truth was the one searched for.
+    decided: Option<&'a Event>,
+    /// The latest event judged.
+    latest: Option<&'a Event>,
+    /// Events for which the body was unknown, latest first.
+    unknown: Vec<&'a Event>,
+    /// What those unknowns need.
+    needed: BTreeSet<String>,
+    /// Events for which the body held, latest first (full searches only).
+    held: Vec<&'a Event>,
+}
+
+/// The body of a quantifier: its variable and condition, if any.
+#[derive(Clone, Copy)]
+struct Body<'a> {
+    var: Option<&'a str>,
+    cond: Option<&'a Expr>,
+}
+
 impl<'a> Ctx<'a> {
-    /// `body` for one event, with `var` bound to it; without a body every
-    /// event qualifies.
-    fn judge_event(
-        &mut self,
-        var: Option<&'a str>,
-        body: Option<&'a Expr>,
-        event: &'a Event,
-    ) -> Verdict {
-        match (var, body) {
-            (Some(var), Some(body)) => self.with_bound(var, event, |ctx| ctx.judge(body)),
-            _ => Verdict::known(true, format!("{} is on record", event.describe())),
+    /// The body for one event; without a body every event qualifies.
+    fn judge_event(&mut self, body: Body<'a>, event: &'a Event) -> Verdict {
+        match (body.var, body.cond) {
+            (Some(var), Some(cond)) => self.with_bound(var, event, |ctx| ctx.judge(cond)),
+            _ => Verdict::known(
+                true,
+                self.say(|| format!("{} is on record", event.describe())),
+            ),
         }
+    }
+
+    /// Why the body came out as it did for `event`, led by the event.
+    fn explain_event(&mut self, body: Body<'a>, event: &'a Event) -> String {
+        if !self.explain {
+            return String::new();
+        }
+        let evidence = self.judge_event(body, event).evidence;
+        cite(event, &evidence)
+    }
+
+    /// Judges the events latest first, without evidence, stopping at the
+    /// first whose truth is `stop` (never, for `None`).
+    fn search(&mut self, events: &[&'a Event], body: Body<'a>, stop: Option<Truth>) -> Search<'a> {
+        self.explaining(false, |ctx| {
+            let mut found = Search::default();
+            for event in events.iter().rev() {
+                let verdict = ctx.judge_event(body, event);
+                if Some(verdict.truth) == stop {
+                    found.decided = Some(event);
+                    return found;
+                }
+                found.latest = found.latest.or(Some(event));
+                match verdict.truth {
+                    Truth::True => found.held.push(event),
+                    Truth::Unknown => {
+                        found.unknown.push(event);
+                        found.needed.extend(verdict.needed);
+                    }
+                    Truth::False => {}
+                }
+            }
+            found
+        })
     }
 
     pub(crate) fn quantifier(&mut self, quant: &'a Quant) -> Verdict {
         let universal = quant.quantifier == Quantifier::All;
         let decisive = if universal { Truth::False } else { Truth::True };
+        let body = Body {
+            var: quant.var.as_deref(),
+            cond: quant.body.as_ref(),
+        };
         let req = self.req;
         let events: Vec<&'a Event> = req.events_of(&quant.kind).collect();
-        let scope = format!("{} on or before {}", quant.kind, self.today());
-        let mut tally = Tally::default();
-        let mut decided = None;
-        for event in events.iter().rev() {
-            let verdict = self.judge_event(quant.var.as_deref(), quant.body.as_ref(), event);
-            if verdict.truth == decisive {
-                decided = Some(Verdict::known(!universal, cite(event, &verdict.evidence)));
-                break;
-            }
-            tally.add(event, verdict);
-        }
-        let verdict = decided.unwrap_or_else(|| tally.settle(universal, &scope, events.len()));
+        let found = self.search(&events, body, Some(decisive));
+        let verdict = match found.decided {
+            Some(event) => Verdict::known(!universal, self.explain_event(body, event)),
+            None => self.settle(universal, &quant.kind, events.len(), &found, body),
+        };
         if quant.quantifier == Quantifier::No {
             Verdict {
                 truth: verdict.truth.not(),
@@ -52,6 +108,55 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The verdict when no event decided: unknown if any was undecided,
+    /// otherwise true for `all` (`universal`) and false for `exists`.
+    fn settle(
+        &mut self,
+        universal: bool,
+        kind: &str,
+        count: usize,
+        found: &Search<'a>,
+        body: Body<'a>,
+    ) -> Verdict {
+        let scope = format!("{kind} on or before {}", self.today());
+        if !found.unknown.is_empty() {
+            let question = if universal { "every" } else { "any" };
+            let why = self.explain_unknowns(found, body);
+            return Verdict {
+                truth: Truth::Unknown,
+                needed: found.needed.clone(),
+                evidence: self
+                    .say(|| format!("whether {question} {scope} qualifies is unknown: {why}")),
+            };
+        }
+        let subject = if universal { "every" } else { "no" };
+        let evidence = match found.latest {
+            None => self.say(|| format!("no {scope}")),
+            Some(event) => {
+                let latest = self.explain_event(body, event);
+                self.say(|| match count {
+                    1 => format!("{subject} {scope} qualifies: {latest}"),
+                    _ => format!("{subject} {scope} qualifies ({count} checked; latest: {latest})"),
+                })
+            }
+        };
+        Verdict::known(universal, evidence)
+    }
+
+    /// The evidence of the latest few undecided events.
+    fn explain_unknowns(&mut self, found: &Search<'a>, body: Body<'a>) -> String {
+        if !self.explain {
+            return String::new();
+        }
+        let reasons: Vec<String> = found
+            .unknown
+            .iter()
+            .take(EXPLAINED_UNKNOWNS)
+            .map(|event| self.judge_event(body, event).evidence)
+            .collect();
+        join_distinct(reasons.iter().map(String::as_str))
+    }
+
     pub(crate) fn each(
         &mut self,
         kind: &'a str,
@@ -59,44 +164,41 @@ impl<'a> Ctx<'a> {
         cond: &'a Expr,
         due: Option<&'a DateExpr>,
     ) -> Outcome {
+        let body = Body {
+            var: Some(var),
+            cond: Some(cond),
+        };
         let req = self.req;
         let events: Vec<&'a Event> = req.events_of(kind).collect();
-        let scope = format!("{kind} on or before {}", self.today());
+        let found = self.search(&events, body, None);
+        let mut needed = found.needed.clone();
         let mut instances = Vec::new();
-        let mut needed = BTreeSet::new();
-        let mut tally = Tally::default();
-        for event in events.iter().rev() {
-            let verdict = self.with_bound(var, event, |ctx| ctx.judge(cond));
-            if verdict.truth == Truth::True {
-                let mut evidence = cite(event, &verdict.evidence);
-                let mut date = None;
-                if let Some(due) = due {
-                    match self.with_bound(var, event, |ctx| ctx.date(due)) {
-                        Ok(value) => {
-                            date = Some(value.date);
-                            evidence.push_str(&format!("; due {}", value.text));
-                        }
-                        Err(gap) => {
-                            evidence.push_str(&format!("; no due date: {}", gap.evidence));
-                            needed.insert(gap.needed);
-                        }
+        for event in &found.held {
+            let mut evidence = self.explain_event(body, event);
+            let mut date = None;
+            if let Some(due) = due {
+                match self.with_bound(var, event, |ctx| ctx.date(due)) {
+                    Ok(value) => {
+                        date = Some(value.date);
+                        evidence.push_str(&format!("; due {}", value.text));
+                    }
+                    Err(gap) => {
+                        evidence.push_str(&format!("; no due date: {}", gap.evidence));
+                        needed.insert(gap.needed);
                     }
                 }
-                instances.push(Instance {
-                    event: (*event).clone(),
-                    due: date,
-                    evidence,
-                });
-            } else {
-                tally.add(event, verdict);
             }
+            instances.push(Instance {
+                event: (*event).clone(),
+                due: date,
+                evidence,
+            });
         }
         instances.sort_by(|a, b| {
             (a.event.date, &a.event.reference).cmp(&(b.event.date, &b.event.reference))
         });
-        needed.extend(tally.needed());
         if instances.is_empty() {
-            let verdict = tally.settle(false, &scope, events.len());
+            let verdict = self.settle(false, kind, events.len(), &found, body);
             return Outcome {
                 truth: verdict.truth,
                 due: None,
@@ -113,14 +215,15 @@ impl<'a> Ctx<'a> {
             })
             .collect();
         let mut evidence = format!(
-            "{} of {} {scope} qualify: {}",
+            "{} of {} {kind} on or before {} qualify: {}",
             instances.len(),
             events.len(),
+            self.today(),
             listed.join("; ")
         );
-        let undecided = tally.undecided_evidence();
-        if !undecided.is_empty() {
-            evidence.push_str(&format!("; undecided: {undecided}"));
+        if !found.unknown.is_empty() {
+            let why = self.explain_unknowns(&found, body);
+            evidence.push_str(&format!("; undecided: {why}"));
         }
         Outcome {
             truth: Truth::True,
@@ -129,70 +232,5 @@ impl<'a> Ctx<'a> {
             needed,
             evidence,
         }
-    }
-}
-
-/// The events that did not decide a quantifier: the latest one, for the
-/// evidence, and the undecided ones.
-#[derive(Default)]
-struct Tally<'e> {
-    latest: Option<(&'e Event, Verdict)>,
-    unknown: Vec<Verdict>,
-}
-
-impl<'e> Tally<'e> {
-    /// Adds an event; events arrive latest first.
-    fn add(&mut self, event: &'e Event, verdict: Verdict) {
-        if verdict.truth == Truth::Unknown {
-            self.unknown.push(verdict.clone());
-        }
-        if self.latest.is_none() {
-            self.latest = Some((event, verdict));
-        }
-    }
-
-    fn needed(&self) -> BTreeSet<String> {
-        self.unknown
-            .iter()
-            .flat_map(|v| v.needed.iter().cloned())
-            .collect()
-    }
-
-    fn undecided_evidence(&self) -> String {
-        join_distinct(self.unknown.iter().map(|v| v.evidence.as_str()))
-    }
-
-    /// The verdict when no event decided: unknown if any was undecided,
-    /// otherwise true for `all` (`universal`) and false for `exists`.
-    fn settle(&self, universal: bool, scope: &str, count: usize) -> Verdict {
-        let (question, subject) = if universal {
-            ("whether every", "every")
-        } else {
-            ("whether any", "no")
-        };
-        if !self.unknown.is_empty() {
-            return Verdict {
-                truth: Truth::Unknown,
-                needed: self.needed(),
-                evidence: format!(
-                    "{question} {scope} qualifies is unknown: {}",
-                    self.undecided_evidence()
-                ),
-            };
-        }
-        let evidence = match &self.latest {
-            None => format!("no {scope}"),
-            Some((event, verdict)) if count == 1 => {
-                format!(
-                    "{subject} {scope} qualifies: {}",
-                    cite(event, &verdict.evidence)
-                )
-            }
-            Some((event, verdict)) => format!(
-                "{subject} {scope} qualifies ({count} checked; latest: {})",
-                cite(event, &verdict.evidence)
-            ),
-        };
-        Verdict::known(universal, evidence)
     }
 }

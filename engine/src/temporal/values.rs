@@ -8,16 +8,17 @@ use super::eval::{Ctx, Gap, Verdict};
 use crate::dates::format_date;
 use crate::request::FactValue;
 
-/// A computed date and how it was computed
+/// A computed date and, when evidence is wanted, how it was computed
 /// (`agreement.end 2025-12-31 − 3 months = 2025-09-30`).
 pub(crate) struct DateValue {
     pub(crate) date: NaiveDate,
     pub(crate) text: String,
 }
 
-/// A string operand's value and how to name it (`agreement.id "A-1"`).
-struct StrValue {
-    value: String,
+/// A string operand's value and, when evidence is wanted, its name
+/// (`agreement.id "A-1"`).
+struct StrValue<'a> {
+    value: &'a str,
     text: String,
 }
 
@@ -25,10 +26,13 @@ impl<'a> Ctx<'a> {
     /// Evaluates a date expression, or says which value is missing.
     pub(crate) fn date(&self, expr: &DateExpr) -> Result<DateValue, Gap> {
         let (start, mut text) = match &expr.atom {
-            DateAtom::Today => (self.req.date(), format_date(self.req.date())),
+            DateAtom::Today => {
+                let today = self.req.date();
+                (today, self.say(|| format_date(today)))
+            }
             DateAtom::EventDate(var) => {
                 let event = self.event(var)?;
-                (event.date, event.describe())
+                (event.date, self.say(|| event.describe()))
             }
             DateAtom::EventUntil(var) => {
                 let event = self.event(var)?;
@@ -36,36 +40,38 @@ impl<'a> Ctx<'a> {
                     needed: format!("{}.until", event.kind),
                     evidence: format!("{} has no until", event.describe()),
                 })?;
-                (
-                    until,
-                    format!("{} until {}", event.kind, format_date(until)),
-                )
+                let text = self.say(|| format!("{} until {}", event.kind, format_date(until)));
+                (until, text)
             }
             DateAtom::Fact(path) => match self.req.fact(path) {
-                Some(FactValue::Date(date)) => (*date, format!("{path} {}", format_date(*date))),
+                Some(FactValue::Date(date)) => {
+                    (*date, self.say(|| format!("{path} {}", format_date(*date))))
+                }
                 _ => return Err(Gap::fact(path)),
             },
         };
         let mut date = start;
         for shift in &expr.shifts {
             date = shift.apply(date);
-            text.push(' ');
-            text.push_str(&shift.render());
+            if self.explain {
+                text.push(' ');
+                text.push_str(&shift.render());
+            }
         }
-        if !expr.shifts.is_empty() {
+        if self.explain && !expr.shifts.is_empty() {
             text.push_str(&format!(" = {}", format_date(date)));
         }
         Ok(DateValue { date, text })
     }
 
-    fn string(&self, operand: &StrRef) -> Result<StrValue, Gap> {
+    fn string(&self, operand: &StrRef) -> Result<StrValue<'a>, Gap> {
         match operand {
             StrRef::EventRef(var) => {
                 let event = self.event(var)?;
                 match &event.reference {
                     Some(value) => Ok(StrValue {
-                        value: value.clone(),
-                        text: format!("{}.ref \"{value}\"", event.kind),
+                        value,
+                        text: self.say(|| format!("{}.ref \"{value}\"", event.kind)),
                     }),
                     None => Err(Gap {
                         needed: format!("{}.ref", event.kind),
@@ -75,8 +81,8 @@ impl<'a> Ctx<'a> {
             }
             StrRef::Fact(path) => match self.req.fact(path) {
                 Some(FactValue::Str(value)) => Ok(StrValue {
-                    value: value.clone(),
-                    text: format!("{path} \"{value}\""),
+                    value,
+                    text: self.say(|| format!("{path} \"{value}\"")),
                 }),
                 _ => Err(Gap::fact(path)),
             },
@@ -87,9 +93,10 @@ impl<'a> Ctx<'a> {
         match both(self.date(left), self.date(right)) {
             Ok((l, r)) => {
                 let holds = op.holds(&l.date, &r.date);
+                let phrase = date_phrase(op, holds);
                 Verdict::known(
                     holds,
-                    format!("{} {} {}", l.text, date_phrase(op, holds), r.text),
+                    self.say(|| format!("{} {phrase} {}", l.text, r.text)),
                 )
             }
             Err(gaps) => Verdict::unknown(gaps),
@@ -100,9 +107,12 @@ impl<'a> Ctx<'a> {
         match both(self.string(left), self.string(right)) {
             Ok((l, r)) => {
                 let holds = op.holds(&l.value, &r.value);
-                let equal = l.value == r.value;
-                let verb = if equal { "equals" } else { "differs from" };
-                Verdict::known(holds, format!("{} {verb} {}", l.text, r.text))
+                let verb = if l.value == r.value {
+                    "equals"
+                } else {
+                    "differs from"
+                };
+                Verdict::known(holds, self.say(|| format!("{} {verb} {}", l.text, r.text)))
             }
             Err(gaps) => Verdict::unknown(gaps),
         }
@@ -119,38 +129,37 @@ impl<'a> Ctx<'a> {
             duration: window,
         }
         .apply(a.date);
-        let span = window.render();
-        if a.date > b.date {
-            Verdict::known(false, format!("{} is after {}", a.text, b.text))
-        } else if b.date > end {
-            Verdict::known(
-                false,
-                format!(
-                    "{} lies outside {span} before {} (window ended {})",
-                    a.text,
-                    b.text,
-                    format_date(end)
-                ),
+        let after = a.date > b.date;
+        let holds = !after && b.date <= end;
+        let evidence = self.say(|| {
+            if after {
+                return format!("{} is after {}", a.text, b.text);
+            }
+            let (relation, tense) = if holds {
+                ("within", "ends")
+            } else {
+                ("outside", "ended")
+            };
+            format!(
+                "{} lies {relation} {} before {} (window {tense} {})",
+                a.text,
+                window.render(),
+                b.text,
+                format_date(end)
             )
-        } else {
-            Verdict::known(
-                true,
-                format!(
-                    "{} lies within {span} before {} (window ends {})",
-                    a.text,
-                    b.text,
-                    format_date(end)
-                ),
-            )
-        }
+        });
+        Verdict::known(holds, evidence)
     }
 
     /// `present` / `absent`: always decided.
     pub(crate) fn presence(&self, subject: &Subject, present: bool) -> Verdict {
         let (given, evidence) = match subject {
             Subject::Fact(path) => match self.req.fact(path) {
-                Some(value) => (true, format!("{path} is given ({})", value.render())),
-                None => (false, format!("{path} is not given")),
+                Some(value) => (
+                    true,
+                    self.say(|| format!("{path} is given ({})", value.render())),
+                ),
+                None => (false, self.say(|| format!("{path} is not given"))),
             },
             Subject::Until(var) | Subject::Ref(var) => {
                 let event = match self.event(var) {
@@ -158,16 +167,15 @@ impl<'a> Ctx<'a> {
                     Err(gap) => return Verdict::unknown(vec![gap]),
                 };
                 let (given, attr) = match subject {
-                    Subject::Until(_) => (event.until.is_some(), "an until"),
-                    _ => (event.reference.is_some(), "a ref"),
+                    Subject::Until(_) => (event.until.is_some(), "until"),
+                    _ => (event.reference.is_some(), "ref"),
                 };
-                let has = if given { "has" } else { "has no" };
-                let attr = if given {
-                    attr
-                } else {
-                    attr.trim_start_matches("an ").trim_start_matches("a ")
-                };
-                (given, format!("{} {has} {attr}", event.describe()))
+                let evidence = self.say(|| match (given, attr) {
+                    (true, "until") => format!("{} has an until", event.describe()),
+                    (true, _) => format!("{} has a ref", event.describe()),
+                    (false, _) => format!("{} has no {attr}", event.describe()),
+                });
+                (given, evidence)
             }
         };
         Verdict::known(given == present, evidence)
@@ -183,16 +191,20 @@ impl<'a> Ctx<'a> {
             Some(FactValue::Str(value)) => Some(value.as_str()),
             _ => None,
         };
-        let (holds, how) = match (&event.reference, wanted) {
-            (None, _) => (
-                true,
-                "has no ref, so it concerns the subject generally".to_string(),
-            ),
-            (Some(_), None) => (true, format!("counts, as {path} is not given")),
-            (Some(r), Some(x)) if r == x => (true, format!("concerns {path} \"{x}\"")),
-            (Some(_), Some(x)) => (false, format!("does not concern {path} \"{x}\"")),
+        let holds = match (&event.reference, wanted) {
+            (Some(r), Some(x)) => r == x,
+            _ => true,
         };
-        Verdict::known(holds, format!("{} {how}", event.describe()))
+        let evidence = self.say(|| {
+            let how = match (&event.reference, wanted) {
+                (None, _) => "has no ref, so it concerns the subject generally".to_string(),
+                (Some(_), None) => format!("counts, as {path} is not given"),
+                (Some(_), Some(x)) if holds => format!("concerns {path} \"{x}\""),
+                (Some(_), Some(x)) => format!("does not concern {path} \"{x}\""),
+            };
+            format!("{} {how}", event.describe())
+        });
+        Verdict::known(holds, evidence)
     }
 }
 

@@ -192,3 +192,42 @@ fn misused_operators_and_periods_are_rejected() {
     let e = error("fact x = date <= date + 99999999999 days;");
     assert_eq!(e.message, "`99999999999` is too large");
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let parens = |depth: usize| format!("fact x = {}true{};", "(".repeat(depth), ")".repeat(depth));
+    let nots = |depth: usize| format!("fact x = {}true;", "not ".repeat(depth));
+    let quantifiers = |depth: usize| {
+        let mut body = "true".to_string();
+        for i in 0..depth {
+            body = format!("exists audit_report a{i}: {body}");
+        }
+        format!("fact x = {body};")
+    };
+    // Deep but allowed: parsed and evaluated.
+    let req = super::request(
+        "2024-05-01",
+        "",
+        r#"{"kind": "audit_report", "date": "2024-01-01"}"#,
+    );
+    for source in [parens(30), nots(90), quantifiers(30)] {
+        let rule = super::def(&source);
+        assert_ne!(rule.evaluate(&req).truth, crate::temporal::Truth::Unknown);
+    }
+    // Deeper: refused with a message, however deep.
+    for source in [
+        parens(40),
+        nots(120),
+        quantifiers(40),
+        parens(100_000),
+        nots(100_000),
+    ] {
+        let e = error(&source);
+        assert!(
+            e.message
+                .starts_with("conditions are nested too deeply; split the definition into several"),
+            "{}",
+            e.message
+        );
+    }
+}

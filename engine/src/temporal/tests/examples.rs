@@ -218,7 +218,7 @@ fn w7_retention_due_date_clamps_to_the_month_end() {
     let outcome = rule.evaluate(&request("2024-08-31", "", ""));
     assert_eq!(outcome.truth, Truth::True);
     assert_eq!(outcome.due, Some(d("2025-02-28")));
-    assert_eq!(outcome.evidence, "due 2024-08-31 + 6 months = 2025-02-28");
+    assert_eq!(outcome.evidence, "2024-08-31 + 6 months = 2025-02-28");
     assert_eq!(
         rule.evaluate(&request("2024-02-29", "", "")).due,
         Some(d("2024-08-29"))

@@ -300,22 +300,3 @@ fn evaluation_is_deterministic() {
         .collect();
     assert_eq!(refs, vec![Some("a".to_string()), Some("b".to_string())]);
 }
-
-#[test]
-#[ignore = "timing probe"]
-fn timing_probe() {
-    let rule = def("fact approved = all staff_change s: exists staff_change_approved a: a.ref == s.ref and a.date <= s.date;");
-    let mut events = Vec::new();
-    for i in 0..5000 {
-        events.push(format!(
-            r#"{{"kind": "staff_change", "date": "2024-03-01", "ref": "p{i}"}}"#
-        ));
-        events.push(format!(
-            r#"{{"kind": "staff_change_approved", "date": "2024-02-01", "ref": "p{i}"}}"#
-        ));
-    }
-    let req = request("2024-05-01", "", &events.join(","));
-    let start = std::time::Instant::now();
-    let outcome = rule.evaluate(&req);
-    println!("{:?} {:?}", outcome.truth, start.elapsed());
-}
