@@ -324,7 +324,7 @@ impl Loader {
         if let Some(fragment) = &fragment {
             self.check_vocabulary_against_schema(&vocab, fragment, &schema_text);
         }
-        let schema = match fragment.map(|f| Schema::from_schema_fragments([f])) {
+        let schema = match fragment.map(|f| Schema::from_schema_fragments([f]).map_err(Box::new)) {
             Some(Ok(schema)) => Some(schema),
             Some(Err(e)) => {
                 self.problems.push(BundleProblem::new(

@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_carry_a_position() {
-        match parse_strict("{\n  \"a\": tru\n}").unwrap_err() {
+        match parse_strict("{\n  \"a\": trux\n}").unwrap_err() {
             JsonProblem::Syntax { line, .. } => assert_eq!(line, 2),
             other => panic!("{other:?}"),
         }

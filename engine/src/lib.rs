@@ -2,6 +2,7 @@
 #![doc = include_str!("../../README.md")]
 
 pub mod audit;
+pub mod authoring;
 mod bundle;
 pub mod cases;
 pub mod dates;
@@ -15,6 +16,8 @@ mod layers;
 mod request;
 mod rule;
 pub mod temporal;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod vocabulary;
 
 pub use bundle::Bundle;

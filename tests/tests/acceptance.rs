@@ -1,6 +1,12 @@
 //! Behaviours the product promises, checked on the embedded bundle: the
 //! worked requests of the README and the issues, the catalog and the seed
 //! texts, and that every rule is exercised on both its sides by the cases.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,10 @@
 //! Exit codes: 0 allow (or a clean check), 2 deny, 1 usage, input or bundle error.
 
 mod check;
+mod diff;
 mod report;
+mod test_cmd;
+mod why_not;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -49,6 +52,56 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         seeds: Option<PathBuf>,
     },
+    /// Run golden case files: one line per case, then `N passed, M failed`.
+    ///
+    /// The bundle is --policies, else the first DIR when it holds a
+    /// facts.toml, else the embedded one. Exit 0 when every case passes, 1
+    /// when one fails or none is found.
+    Test {
+        /// Directories to search for `cases/*.json` (or case files); default `policies`.
+        dirs: Vec<PathBuf>,
+        /// Print one JSON document (cases with name, passed, failures; totals).
+        #[arg(long)]
+        json: bool,
+        /// Also report, per layer, the rules the cases exercise deciding and holding.
+        #[arg(long)]
+        coverage: bool,
+    },
+    /// Change impact of a bundle edit: changed rules and the requests whose decision changes.
+    ///
+    /// Generates requests (systematic over what the changed rules read, and
+    /// seeded random ones), decides each under both bundles and groups every
+    /// change of decision, reasons or obligations by rule, with a shrunk
+    /// example. Exit 0 no decision changes, 2 some decisions change, 1 error.
+    Diff {
+        /// The old bundle directory (`embedded`: the embedded bundle).
+        old: PathBuf,
+        /// The new bundle directory (`embedded`: the embedded bundle).
+        new: PathBuf,
+        /// Seed of the random requests (same seed, same report).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Requests to generate (at most half systematic, the rest random).
+        #[arg(long, default_value_t = 50_000)]
+        requests: usize,
+        /// Print one JSON document instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// For a denied request: the smallest verified changes of facts or events that would allow it.
+    ///
+    /// Exit 0 when allowed already or a solution is found, 2 when none is
+    /// found within the bound, 1 usage, input or bundle error.
+    WhyNot {
+        /// Request JSON file; `-` or absent reads standard input.
+        file: Option<PathBuf>,
+        /// Most evaluations the search may spend.
+        #[arg(long, default_value_t = 10_000)]
+        budget: usize,
+        /// Print one JSON document instead.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +118,21 @@ fn main() -> ExitCode {
             catalog.as_deref(),
             seeds.as_deref(),
         ),
+        Command::Test {
+            dirs,
+            json,
+            coverage,
+        } => test_cmd::run(cli.policies.as_deref(), &dirs, json, coverage),
+        Command::Diff {
+            old,
+            new,
+            seed,
+            requests,
+            json,
+        } => diff::run(&old, &new, seed, requests, json),
+        Command::WhyNot { file, budget, json } => {
+            why_not::run(cli.policies.as_deref(), file.as_deref(), budget, json)
+        }
     };
     ExitCode::from(code)
 }

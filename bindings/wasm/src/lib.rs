@@ -11,8 +11,7 @@
 
 pub mod ffi;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::{Once, OnceLock};
 
 use js_sys::JSON;
 use wasm_bindgen::prelude::*;
@@ -28,10 +27,9 @@ extern "C" {
     fn console_error(message: &str);
 }
 
-/// Set once a panic happened: the module's memory may then be inconsistent,
-/// so every later call is refused with the same `panic` error.
-static PANICKED: AtomicBool = AtomicBool::new(false);
-static PANIC_MESSAGE: Mutex<String> = Mutex::new(String::new());
+/// The first panic's message. Once set, the module's memory may be
+/// inconsistent, so every later call is refused with a `panic` error.
+static PANICKED: OnceLock<String> = OnceLock::new();
 static HOOK: Once = Once::new();
 
 /// Installs the panic hook (idempotent; also runs when the module starts).
@@ -43,15 +41,12 @@ static HOOK: Once = Once::new();
 /// `{code: "panic", message}` to the JavaScript caller, so the trap never
 /// happens. Rust destructors of the panicking call do not run, so the module
 /// is then poisoned: every later call throws the same `panic` error.
-#[wasm_bindgen(start)]
-pub fn install_panic_hook() {
+#[wasm_bindgen(start, js_name = __pdaoStart, skip_typescript)]
+fn install_panic_hook() {
     HOOK.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
             let error = ffi::panic_hook_error(info);
-            PANICKED.store(true, Ordering::SeqCst);
-            if let Ok(mut message) = PANIC_MESSAGE.lock() {
-                message.clone_from(&error.message);
-            }
+            let _ = PANICKED.set(error.message.clone());
             console_error(&format!("pdao: {}", error.message));
             if cfg!(target_arch = "wasm32") {
                 wasm_bindgen::throw_val(to_js_error(&error));
@@ -62,10 +57,9 @@ pub fn install_panic_hook() {
 
 /// Refuses to run after a panic.
 fn guard() -> Result<(), JsValue> {
-    if !PANICKED.load(Ordering::SeqCst) {
+    let Some(first) = PANICKED.get() else {
         return Ok(());
-    }
-    let first = PANIC_MESSAGE.lock().map(|m| m.clone()).unwrap_or_default();
+    };
     Err(to_js_error(&ErrorObject::new(
         "panic",
         format!("the module panicked earlier and must be loaded again ({first})"),

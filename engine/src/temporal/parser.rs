@@ -56,6 +56,11 @@ impl TemporalError {
     }
 }
 
+/// Most pest parser calls one rules file may take (`pest::set_call_limit`,
+/// process-wide; every parse sets the same value): about 200 KB of ordinary
+/// definitions, a few tens of milliseconds of work.
+const MAX_PARSE_CALLS: usize = 2_000_000;
+
 /// Parses and checks a rules file against the vocabulary: every event kind
 /// and fact known, every date position given a date, every variable bound
 /// once, every name defined once.
@@ -64,6 +69,10 @@ pub fn parse_rules(
     source: &str,
     vocab: &Vocabulary,
 ) -> Result<RulesFile, TemporalError> {
+    // PEG backtracking is exponential in the nesting of a condition that
+    // fails to parse (a 1.6 KB file took seconds): bound the work. Real
+    // files need about 10 calls per byte.
+    pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_CALLS));
     let mut pairs =
         TemporalParser::parse(Rule::file, source).map_err(|e| syntax_error(file, source, &e))?;
     let top = pairs
