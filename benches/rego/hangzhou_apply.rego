@@ -29,12 +29,13 @@ import rego.v1
 # Date helpers
 # ---------------------------------------------------------------------------
 
-# [year, month, day] of an ISO date string.
+# [year, month, day] of an ISO date string. (Leading zeros are trimmed:
+# to_number follows JSON, where "08" is not a number.)
 ymd(s) := [y, m, d] if {
 	parts := split(s, "-")
 	y := to_number(parts[0])
-	m := to_number(parts[1])
-	d := to_number(parts[2])
+	m := to_number(trim_left(parts[1], "0"))
+	d := to_number(trim_left(parts[2], "0"))
 }
 
 # A date as the integer yyyymmdd, ordered like the dates.

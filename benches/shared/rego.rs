@@ -66,7 +66,9 @@ pub fn eval_vm(vm: &mut RegoVM, input: Value) -> Result<Value> {
 
 /// The rule ids of a `deny` result.
 pub fn reasons(value: &Value) -> Result<BTreeSet<String>> {
-    let set = value.as_set().map_err(|e| format!("deny is not a set: {e}"))?;
+    let set = value
+        .as_set()
+        .map_err(|e| format!("deny is not a set: {e}"))?;
     set.iter()
         .map(|v| {
             v.as_string()

@@ -131,12 +131,13 @@ fn event(kind: &str, day: NaiveDate) -> Value {
     json!({ "kind": kind, "date": format_date(day) })
 }
 
-/// A report dated around the 12-month freshness boundary, or clearly fresh,
-/// sometimes with a second one dated after the request (ignored).
-fn report(rng: &mut Rng, kind: &str, d: NaiveDate, events: &mut Vec<Value>) {
-    match rng.below(100) {
-        0..=7 => {}
-        8..=55 => events.push(event(kind, add_days(add_months(d, -12), rng.range(-2, 2)))),
+/// A report dated around the 12-month freshness boundary (`tight`) or
+/// clearly fresh, sometimes with a second one dated after the request
+/// (ignored).
+fn report(rng: &mut Rng, kind: &str, d: NaiveDate, tight: bool, events: &mut Vec<Value>) {
+    match (tight, rng.below(100)) {
+        (true, 0..=9) => {}
+        (true, 10..=69) => events.push(event(kind, add_days(add_months(d, -12), rng.range(-2, 2)))),
         _ => events.push(event(kind, add_days(d, -rng.range(0, 300)))),
     }
     if rng.chance(8) {
@@ -144,25 +145,32 @@ fn report(rng: &mut Rng, kind: &str, d: NaiveDate, events: &mut Vec<Value>) {
     }
 }
 
+/// The event history. A `tight` history puts every event next to its
+/// boundary; a loose one keeps them clearly inside (reports, call) or
+/// clearly outside (incidents) their windows, so that allowed requests are
+/// common too.
 fn events(rng: &mut Rng, d: NaiveDate) -> Vec<Value> {
+    let tight = rng.chance(60);
     let mut events = Vec::new();
     // Call notice: published before (or just after) the date, open-ended or
     // closing around it.
-    let notices = match rng.below(100) {
-        0..=6 => 0,
-        7..=84 => 1,
+    let notices = match (tight, rng.below(100)) {
+        (true, 0..=9) => 0,
+        (_, 0..=79) => 1,
         _ => 2,
     };
     for _ in 0..notices {
-        let published = if rng.chance(10) {
+        let published = if tight && rng.chance(15) {
             add_days(d, rng.range(1, 5))
         } else {
             add_days(d, -rng.range(0, 60))
         };
-        let until = match rng.below(100) {
-            0..=19 => None,
-            20..=59 => Some(add_days(d, rng.range(-2, 2))),
-            _ => Some(add_days(d, rng.range(-40, 40))),
+        // (A notice cannot close before it is published.)
+        let until = match (tight, rng.below(100)) {
+            (_, 0..=19) => None,
+            (true, 20..=59) => Some(add_days(d, rng.range(-2, 2)).max(published)),
+            (true, _) => Some(add_days(d, rng.range(-40, 40)).max(published)),
+            (false, _) => Some(add_days(d, rng.range(0, 60)).max(published)),
         };
         let mut notice = event("call_notice", published);
         if let (Some(until), Some(fields)) = (until, notice.as_object_mut()) {
@@ -170,8 +178,8 @@ fn events(rng: &mut Rng, d: NaiveDate) -> Vec<Value> {
         }
         events.push(notice);
     }
-    report(rng, "audit_report", d, &mut events);
-    report(rng, "financial_report", d, &mut events);
+    report(rng, "audit_report", d, tight, &mut events);
+    report(rng, "financial_report", d, tight, &mut events);
     // Security incidents: around the 36-month boundary, long ago, recent or
     // after the date (ignored).
     let incidents = match rng.below(100) {
@@ -180,10 +188,10 @@ fn events(rng: &mut Rng, d: NaiveDate) -> Vec<Value> {
         _ => 2,
     };
     for _ in 0..incidents {
-        let day = match rng.below(100) {
-            0..=54 => add_days(add_months(d, -36), rng.range(-3, 3)),
-            55..=69 => add_days(d, -rng.range(1500, 3000)),
-            70..=84 => add_days(d, -rng.range(0, 700)),
+        let day = match (tight, rng.below(100)) {
+            (true, 0..=54) => add_days(add_months(d, -36), rng.range(-3, 3)),
+            (true, 55..=69) | (false, 0..=79) => add_days(d, -rng.range(1500, 3000)),
+            (true, 70..=84) => add_days(d, -rng.range(0, 700)),
             _ => add_days(d, rng.range(1, 30)),
         };
         events.push(event("security_incident", day));

@@ -5,6 +5,10 @@
 //! own temporal definitions. What remains to time is
 //! `Authorizer::is_authorized` alone: the floor under any engine built on
 //! Cedar that evaluates the same policies.
+//!
+//! Two sets: [`RawCedar::new`], every policy of the bundle (the baseline the
+//! benchmarks are specified against), and [`RawCedar::for_request`], only
+//! the policies pdao evaluates for the request (chain, action, date).
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -33,6 +37,31 @@ impl RawCedar {
         let mut policies = PolicySet::new();
         for (i, rule) in bundle.rules().iter().enumerate() {
             policies.add(rule.policy.new_id(PolicyId::new(format!("p{i}"))))?;
+        }
+        Ok(RawCedar {
+            policies,
+            authorizer: Authorizer::new(),
+            entities: Entities::empty(),
+        })
+    }
+
+    /// Only the policies pdao evaluates for this request: rules of the
+    /// request's chain that apply to its action and are in force on its date
+    /// (document and own window). The tightest Cedar baseline: what a
+    /// hand-written integration that pre-selects policies would run.
+    pub fn for_request(bundle: &Bundle, request: &Request) -> Result<RawCedar> {
+        let layers = chain(bundle, request.jurisdiction());
+        let date = request.date();
+        let mut policies = PolicySet::new();
+        for (i, rule) in bundle.rules().iter().enumerate() {
+            let in_force = bundle
+                .layer(&rule.layer)
+                .and_then(|l| l.document(&rule.document))
+                .is_some_and(|d| d.in_force_on(date))
+                && rule.window_includes(date);
+            if layers.contains(&rule.layer) && rule.applies_to(request.action()) && in_force {
+                policies.add(rule.policy.new_id(PolicyId::new(format!("p{i}"))))?;
+            }
         }
         Ok(RawCedar {
             policies,

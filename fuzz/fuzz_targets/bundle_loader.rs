@@ -27,7 +27,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(!error.problems.is_empty(), "an error without problems");
             for problem in &error.problems {
                 assert!(!problem.code.is_empty());
-                assert!(!problem.file.is_empty(), "a problem without a file: {problem:?}");
+                assert!(
+                    !problem.file.is_empty(),
+                    "a problem without a file: {problem:?}"
+                );
                 if let (Some(text), Some((offset, len))) = (&problem.source_text, problem.span) {
                     assert!(offset <= text.len(), "span outside the text: {problem:?}");
                     let _ = len;

@@ -38,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(json, &decision.to_json_pretty());
         }
         if library.is_ok() {
-            assert!(by_value.is_ok(), "accepted as text, rejected as a value: {by_value:?}");
+            assert!(
+                by_value.is_ok(),
+                "accepted as text, rejected as a value: {by_value:?}"
+            );
         }
     }
     let _ = ffi::explain_json(engine, text);

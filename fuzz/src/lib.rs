@@ -236,3 +236,60 @@ mod tests {
         assert!(!zhejiang_chain_requests(8).is_empty());
     }
 }
+
+/// The WASM binding's JSON entry point agrees with the library on every bad
+/// input of `tests/bad_inputs/`: the same code, field and position
+/// (`cargo test --manifest-path fuzz/Cargo.toml --features wasm`; the
+/// `pdao-tests` crate cannot depend on `pdao-wasm` yet).
+#[cfg(all(test, feature = "wasm"))]
+mod ffi_tests {
+    use serde_json::Value;
+
+    use super::engine;
+
+    #[test]
+    fn the_binding_gives_the_expected_error_for_every_bad_input() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bad_inputs");
+        let expected: Value = match std::fs::read_to_string(folder.join("expected.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+        {
+            Some(v) => v,
+            None => panic!("tests/bad_inputs/expected.json"),
+        };
+        let Some(cases) = expected.as_object() else {
+            panic!("expected.json is an object");
+        };
+        let mut checked = 0;
+        for (name, expect) in cases {
+            let Some(code) = expect.get("code").and_then(Value::as_str) else {
+                continue;
+            };
+            let bytes = std::fs::read(folder.join(name)).unwrap_or_default();
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            match pdao_wasm::ffi::decide_json(engine(), text) {
+                Ok(_) => panic!("{name}: the binding decided"),
+                Err(object) => {
+                    assert_eq!(object.code, code, "{name}");
+                    assert_eq!(
+                        object.field.as_deref(),
+                        expect.get("field").and_then(Value::as_str),
+                        "{name}"
+                    );
+                    assert_eq!(
+                        object.line,
+                        expect
+                            .get("line")
+                            .and_then(Value::as_u64)
+                            .map(|l| l as usize),
+                        "{name}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked >= 40, "{checked}");
+    }
+}

@@ -1,5 +1,11 @@
 //! Every golden case file (`policies/<layer>/cases/*.json`) is its own test:
 //! adding a case is adding a file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
 
 use std::path::Path;
 use std::sync::OnceLock;

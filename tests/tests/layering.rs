@@ -1,6 +1,12 @@
 //! The layering mechanism on a synthetic fixture bundle
 //! (`tests/fixtures/layering`): explicit overrides, rules in force only in
 //! their window, and no way for a lower layer to lift a higher forbid.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
 
 use std::path::PathBuf;
 
