@@ -13,6 +13,10 @@
 //! Group `batch`: a batch of parsed requests (generated Hangzhou
 //! applications and the four benchmark requests) decided with
 //! `std::thread::scope` on 1 and on 2 threads; throughput in requests/s.
+//! `control/threads_1|threads_2` runs a fixed amount of pure arithmetic
+//! split the same way: its speed-up is what the machine offered during the
+//! run (below 2× when other processes hold the cores), the yardstick for
+//! pdao's.
 
 #[path = "../shared/bench.rs"]
 mod bench;
@@ -33,6 +37,8 @@ const FACTORS: [usize; 3] = [1, 10, 100];
 fn scaling_decide(c: &mut Criterion) {
     let base = or_exit("embedded bundle", Bundle::embedded());
     let mut group = c.benchmark_group("scaling_decide");
+    // A 100× decision takes tens of milliseconds: ten samples suffice.
+    group.sample_size(10);
     for factor in FACTORS {
         let bundle = or_exit("grown bundle", synthetic::grown(&base, factor));
         let policies = bundle.rules().len();
@@ -95,7 +101,38 @@ fn batch_threads(c: &mut Criterion) {
             |b, r| b.iter(|| decide_batch(&engine, black_box(r), threads)),
         );
     }
+    for threads in [1, 2] {
+        group.bench_with_input(
+            BenchmarkId::new("control", format!("threads_{threads}")),
+            &threads,
+            |b, &t| b.iter(|| spin(black_box(CONTROL_STEPS), t)),
+        );
+    }
     group.finish();
+}
+
+/// Arithmetic steps of the control workload (about as long as the batch).
+const CONTROL_STEPS: u64 = 40_000_000;
+
+/// `steps` multiply-adds split over `threads` threads.
+fn spin(steps: u64, threads: u64) -> u64 {
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut x = 1u64;
+                    for i in 0..steps / threads {
+                        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i);
+                    }
+                    x
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .fold(0, u64::wrapping_add)
+    })
 }
 
 criterion_group! {
