@@ -34,6 +34,13 @@ pub fn parse_strict(text: &str) -> Result<Value, JsonProblem> {
     if text.len() > MAX_REQUEST_BYTES {
         return Err(JsonProblem::TooLarge { bytes: text.len() });
     }
+    if text.starts_with('\u{feff}') {
+        return Err(JsonProblem::Syntax {
+            message: "the text starts with a byte-order mark (U+FEFF), which JSON does not allow; save it as UTF-8 without BOM".into(),
+            line: 1,
+            column: 1,
+        });
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let seed = Strict {
         path: String::new(),

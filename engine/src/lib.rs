@@ -26,6 +26,8 @@ pub use engine::{Engine, Evaluation, RuleOutcome};
 pub use error::{BundleError, BundleProblem, RequestError};
 pub use json::{MAX_DEPTH, MAX_REQUEST_BYTES};
 pub use layers::{Document, Layer};
-pub use request::{Event, FactValue, Request, MAX_EVENTS, MAX_LIST_ITEMS, MAX_STRING_BYTES};
+pub use request::{
+    Event, FactValue, Request, MAX_EVENTS, MAX_LIST_ITEMS, MAX_NAME_BYTES, MAX_STRING_BYTES,
+};
 pub use rule::{Attaches, Effect, Rule};
 pub use vocabulary::{FactDef, FactType, Vocabulary, OBJECTS};

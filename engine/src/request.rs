@@ -18,6 +18,11 @@ pub const MAX_EVENTS: usize = 10_000;
 pub const MAX_LIST_ITEMS: usize = 1_000;
 /// Longest string accepted anywhere in a request, in bytes.
 pub const MAX_STRING_BYTES: usize = 4_096;
+/// Longest name accepted in a request, in bytes: object keys, event kinds,
+/// and the `jurisdiction`, `action` and `date` strings. Every real name is
+/// far shorter (the longest fact path has under 50 bytes); the limit keeps
+/// the "did you mean" search and error messages small whatever is sent.
+pub const MAX_NAME_BYTES: usize = 128;
 
 /// The value of one fact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +152,7 @@ impl Request {
             found: kind_of(value).into(),
         })?;
         for key in top.keys() {
+            check_name(key, key)?;
             let known = matches!(
                 key.as_str(),
                 "jurisdiction" | "date" | "action" | "materials" | "events"
@@ -162,6 +168,7 @@ impl Request {
             }
         }
         let jurisdiction = required_str(top, "jurisdiction")?;
+        check_name("jurisdiction", jurisdiction)?;
         if !vocab.jurisdictions().iter().any(|j| j == jurisdiction) {
             return Err(RequestError::UnknownJurisdiction {
                 value: jurisdiction.to_string(),
@@ -169,11 +176,13 @@ impl Request {
             });
         }
         let date_text = required_str(top, "date")?;
+        check_name("date", date_text)?;
         let date = parse_date(date_text).ok_or_else(|| RequestError::BadDate {
             field: "date".into(),
             value: date_text.to_string(),
         })?;
         let action = required_str(top, "action")?;
+        check_name("action", action)?;
         if !vocab.actions().iter().any(|a| a == action) {
             return Err(RequestError::UnknownAction {
                 value: action.to_string(),
@@ -197,6 +206,7 @@ impl Request {
             })?;
             objects.push(object);
             for (name, fact) in map {
+                check_name(&format!("{object}.{}", truncate(name)), name)?;
                 let path = format!("{object}.{name}");
                 let def = vocab
                     .fact(&path)
@@ -347,13 +357,17 @@ impl Request {
     }
     /// Events of one kind dated on or before the request date.
     pub fn events_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events_slice(kind).iter()
+    }
+
+    /// Events of one kind dated on or before the request date, oldest first
+    /// (found by binary search: the events are sorted by kind, then date).
+    pub fn events_slice(&self, kind: &str) -> &[Event] {
         let start = self.events.partition_point(|e| e.kind.as_str() < kind);
-        self.events
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(move |e| e.kind == kind)
-            .filter(move |e| e.date <= self.date)
+        let end = self
+            .events
+            .partition_point(|e| (e.kind.as_str(), e.date) <= (kind, self.date));
+        self.events.get(start..end.max(start)).unwrap_or_default()
     }
 
     /// A copy with one fact set (`None` removes it). Used by counterfactuals
@@ -422,6 +436,21 @@ fn required_str<'a>(top: &'a Map<String, Value>, field: &str) -> Result<&'a str,
     }
 }
 
+/// A name (key, kind, jurisdiction, action, date) no longer than
+/// [`MAX_NAME_BYTES`]; `field` is where it is, already shortened.
+fn check_name(field: &str, name: &str) -> Result<(), RequestError> {
+    if name.len() > MAX_NAME_BYTES {
+        return Err(RequestError::TooLarge {
+            field: truncate(field),
+            reason: format!(
+                "a name of {} bytes exceeds the limit of {MAX_NAME_BYTES}",
+                name.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn check_len(field: &str, s: &str) -> Result<(), RequestError> {
     if s.len() > MAX_STRING_BYTES {
         return Err(RequestError::TooLarge {
@@ -444,14 +473,22 @@ fn parse_fact(path: &str, ty: &FactType, value: &Value) -> Result<FactValue, Req
     match ty {
         FactType::Bool => value.as_bool().map(FactValue::Bool).ok_or_else(wrong),
         FactType::Int => match value {
-            Value::Number(n) => {
-                n.as_i64()
-                    .map(FactValue::Int)
-                    .ok_or_else(|| RequestError::OutOfRange {
+            Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+                (Some(int), _) => Ok(FactValue::Int(int)),
+                // Not an integer at all (6.5), or one written as a decimal
+                // (6.0, 1e2): the wrong type, not a value out of range.
+                (None, Some(f)) if f.fract() != 0.0 || f.abs() < 9.2e18 => {
+                    Err(RequestError::WrongType {
                         field: path.to_string(),
-                        value: n.to_string(),
+                        expected: ty.describe(),
+                        found: format!("the number {n}, which is not written as an integer"),
                     })
-            }
+                }
+                _ => Err(RequestError::OutOfRange {
+                    field: path.to_string(),
+                    value: n.to_string(),
+                }),
+            },
             _ => Err(wrong()),
         },
         FactType::Date => {
@@ -535,6 +572,7 @@ fn parse_event(field: &str, value: &Value, vocab: &Vocabulary) -> Result<Event, 
         found: kind_of(value).into(),
     })?;
     for key in map.keys() {
+        check_name(&format!("{field}.{}", truncate(key)), key)?;
         if !matches!(key.as_str(), "kind" | "date" | "until" | "ref") {
             return Err(RequestError::UnknownField {
                 field: format!("{field}.{key}"),
@@ -557,6 +595,7 @@ fn parse_event(field: &str, value: &Value, vocab: &Vocabulary) -> Result<Event, 
         }
     };
     let kind = get_str("kind", true)?.unwrap_or_default();
+    check_name(&format!("{field}.kind"), kind)?;
     if !vocab.is_event_kind(kind) {
         return Err(RequestError::UnknownEventKind {
             field: format!("{field}.kind"),

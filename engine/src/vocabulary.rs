@@ -254,7 +254,11 @@ impl Vocabulary {
         wrong: &str,
         candidates: impl Iterator<Item = &'a str>,
     ) -> Option<String> {
+        // The distance is at least the difference in length: a candidate
+        // that cannot be close is skipped before the quadratic comparison.
+        let length = wrong.chars().count();
         candidates
+            .filter(|c| length.abs_diff(c.chars().count()) <= 2.max(c.len() / 4))
             .map(|c| (edit_distance(wrong, c), c))
             .filter(|(d, c)| *d <= 2.max(c.len() / 4))
             .min()

@@ -217,12 +217,11 @@ fn removal() -> impl Strategy<Value = Removal> {
     ]
 }
 
-/// Facts whose removal is known to turn some denials into allows (an open
-/// engine issue, see `known_fail_open_*` below and docs/RELIABILITY.md):
-/// the temporal `matches(e, agreement.id)` and `cadence … matching
-/// agreement.id` count every event when `agreement.id` is absent. They are
-/// left out of the removal properties so that these keep finding new
-/// problems; the ignored tests below pin the known one.
+/// Facts outside the removal properties: ids, which the catalog makes
+/// wildcards when absent (§1.4: "an absent id matches every `ref`"), so
+/// that removing one widens what a rule counts by definition. The test
+/// `an_absent_agreement_id_matches_every_ref_as_the_catalog_defines` pins
+/// that reading; every other fact is removed.
 const KNOWN_FAIL_OPEN: [&str; 1] = ["agreement.id"];
 
 fn removable(request: &Request) -> Vec<String> {
@@ -375,14 +374,15 @@ fn removing_one_fact_from_a_denied_golden_request_keeps_it_denied() {
     }
 }
 
-/// Known fail-open (engine issue): a Hangzhou operation whose only security
-/// report concerns another agreement is denied; without `agreement.id` the
-/// cadence `matching agreement.id` counts that report and the operation is
-/// allowed. Fails until the engine treats an absent matching fact as
-/// unknown. Run with `--ignored`.
+/// The one fact whose removal may turn deny into allow, by definition: the
+/// catalog (§1.4 and the preamble of §2) makes `id` facts wildcards — "an
+/// absent id matches every `ref`" and ids "are never reported as missing".
+/// A Hangzhou operation whose only security report concerns another
+/// agreement is denied; without `agreement.id` that report counts and the
+/// operation is allowed (the temporal evidence says why the report counted:
+/// `pdao::temporal` tests).
 #[test]
-#[ignore = "open engine issue: an absent `agreement.id` makes `matching`/`matches` count every event (docs/RELIABILITY.md)"]
-fn known_fail_open_removing_agreement_id_counts_another_agreements_report() {
+fn an_absent_agreement_id_matches_every_ref_as_the_catalog_defines() {
     let text = r#"{"jurisdiction":"hangzhou","date":"2024-07-12","action":"operate",
         "operator":{"id":"acme-data","log_retention_months":12,"self_supervision":true},
         "scenario":{"emergency_plan":true,"id":"credit-scoring"},
@@ -397,11 +397,11 @@ fn known_fail_open_removing_agreement_id_counts_another_agreements_report() {
     );
     let reduced = full.with_fact("agreement.id", None);
     let decision = engine().decide(&reduced);
-    assert!(
-        !decision.is_allow(),
-        "removing agreement.id turned deny into allow: {}",
-        decision.to_json_pretty()
-    );
+    assert!(decision.is_allow(), "{}", decision.to_json_pretty());
+    assert!(decision
+        .satisfied
+        .iter()
+        .any(|id| id == "hangzhou.report.security_six_monthly"));
 }
 
 // ---------------------------------------------------------------------------

@@ -124,6 +124,65 @@ pub(crate) struct Quant {
     pub(crate) kind: String,
     pub(crate) var: Option<String>,
     pub(crate) body: Option<Expr>,
+    /// What the variable's `ref` must equal for the body to hold, when a
+    /// conjunct of the body says so (see [`ref_join`]): the quantifier then
+    /// only judges events with that `ref` or none.
+    pub(crate) join: Option<StrRef>,
+}
+
+/// The value `VAR.ref` must equal for `body` to have a chance to hold: a
+/// top-level conjunct `VAR.ref == X` (either side), `X absent or VAR.ref ==
+/// X` (with `X` another event's `ref`), or `matches(VAR, X)`. Whenever `X`
+/// has a value, an event of `VAR` whose `ref` is another value makes that
+/// conjunct, and so the body, false: an `exists`/`no` need not judge it.
+/// Events without a `ref` are still judged (the conjunct may be unknown or
+/// true for them).
+pub(crate) fn ref_join(var: &str, body: &Expr) -> Option<StrRef> {
+    let conjuncts = match body {
+        Expr::And(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    conjuncts.iter().find_map(|c| join_of(var, c))
+}
+
+fn join_of(var: &str, conjunct: &Expr) -> Option<StrRef> {
+    match conjunct {
+        Expr::CompareStrings(left, CmpOp::Eq, right) => match (left, right) {
+            (StrRef::EventRef(v), other) | (other, StrRef::EventRef(v))
+                if v == var && *other != StrRef::EventRef(var.to_string()) =>
+            {
+                Some(other.clone())
+            }
+            _ => None,
+        },
+        Expr::Matches { var: v, path } if v == var => Some(StrRef::Fact(path.clone())),
+        Expr::Or(items) if items.len() == 2 => {
+            let (absent, equal) = match items.as_slice() {
+                [a @ Expr::Presence { .. }, b] | [b, a @ Expr::Presence { .. }] => (a, b),
+                _ => return None,
+            };
+            let join = join_of(var, equal)?;
+            let guards = match (absent, &join) {
+                (
+                    Expr::Presence {
+                        subject: Subject::Ref(x),
+                        present: false,
+                    },
+                    StrRef::EventRef(y),
+                ) => x == y,
+                (
+                    Expr::Presence {
+                        subject: Subject::Fact(x),
+                        present: false,
+                    },
+                    StrRef::Fact(y),
+                ) => x == y,
+                _ => false,
+            };
+            guards.then_some(join)
+        }
+        _ => None,
+    }
 }
 
 /// `cadence KIND every PERIOD from anchor through end [matching FACT]`.
@@ -256,6 +315,54 @@ pub(crate) enum StrRef {
     EventRef(String),
     /// A string (id) fact.
     Fact(String),
+}
+
+#[cfg(test)]
+impl Definition {
+    /// The same definition with every quantifier's join removed, so that
+    /// tests can check a join changes nothing but the work done.
+    pub(crate) fn without_joins(&self) -> Definition {
+        let mut copy = self.clone();
+        match &mut copy.body {
+            Body::Fact(expr) | Body::Each { cond: expr, .. } => expr.drop_joins(),
+            Body::Due(_) => {}
+        }
+        copy
+    }
+
+    /// Each quantifier's join, outermost first.
+    pub(crate) fn joins(&self) -> Vec<Option<StrRef>> {
+        let mut copy = self.clone();
+        let mut found = Vec::new();
+        match &mut copy.body {
+            Body::Fact(expr) | Body::Each { cond: expr, .. } => expr.take_joins(&mut found),
+            Body::Due(_) => {}
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+impl Expr {
+    fn drop_joins(&mut self) {
+        self.take_joins(&mut Vec::new());
+    }
+
+    fn take_joins(&mut self, found: &mut Vec<Option<StrRef>>) {
+        match self {
+            Expr::And(items) | Expr::Or(items) => {
+                items.iter_mut().for_each(|item| item.take_joins(found));
+            }
+            Expr::Not(inner) => inner.take_joins(found),
+            Expr::Quant(quant) => {
+                found.push(quant.join.take());
+                if let Some(body) = &mut quant.body {
+                    body.take_joins(found);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Body {

@@ -66,13 +66,23 @@ impl<'a> Ctx<'a> {
                 Some(FactValue::Str(value)) => Some(value.as_str()),
                 _ => None,
             });
-        let filed: Vec<NaiveDate> = self
+        let counted: Vec<&Event> = self
             .req
             .events_of(&cadence.kind)
             .filter(|e| e.date >= anchor.date && matches_ref(e, wanted))
-            .map(|e| e.date)
             .collect();
-        let filed_text = format!("{} filed{}", filed.len(), listing(&filed));
+        let filed: Vec<NaiveDate> = counted.iter().map(|e| e.date).collect();
+        let mut filed_text = format!("{} filed{}", filed.len(), listing(&filed));
+        if let (Some(path), None) = (&cadence.matching, wanted) {
+            if counted.iter().any(|e| e.reference.is_some()) {
+                // Catalog §1.4: an absent id matches every ref. Say so, as
+                // the count then includes events about any other subject.
+                filed_text.push_str(&format!(
+                    " ({path} is not given, so {} about any ref count)",
+                    cadence.kind
+                ));
+            }
+        }
         let owed = |points: &[NaiveDate]| {
             format!(
                 "{} {} due by {}{}",

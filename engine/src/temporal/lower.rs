@@ -7,8 +7,8 @@ use std::collections::VecDeque;
 use pest::iterators::Pair;
 
 use super::ast::{
-    Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind, Duration, Expr, Quant, Quantifier, Shift,
-    StrRef, Subject, Unit,
+    ref_join, Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind, Duration, Expr, Quant, Quantifier,
+    Shift, StrRef, Subject, Unit,
 };
 use super::parser::{Rule, TemporalError};
 use crate::vocabulary::{FactType, Vocabulary};
@@ -223,11 +223,16 @@ impl<'a> Lowerer<'a> {
             }
             self.scope.pop();
         }
+        let join = match (&var, &body) {
+            (Some(var), Some(body)) => ref_join(var, body),
+            _ => None,
+        };
         Ok(Expr::Quant(Box::new(Quant {
             quantifier,
             kind,
             var,
             body,
+            join,
         })))
     }
 

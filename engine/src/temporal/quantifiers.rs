@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ast::{DateExpr, Expr, Quant, Quantifier};
+use super::ast::{DateExpr, Expr, Quant, Quantifier, StrRef};
 use super::eval::{cite, join_distinct, Ctx, Instance, Outcome, Truth, Verdict};
 use crate::dates::format_date;
 use crate::request::Event;
@@ -92,11 +92,24 @@ impl<'a> Ctx<'a> {
             cond: quant.body.as_ref(),
         };
         let req = self.req;
-        let events: Vec<&'a Event> = req.events_of(&quant.kind).collect();
-        let found = self.search(&events, body, Some(decisive));
+        let all: &'a [Event] = req.events_slice(&quant.kind);
+        let events: Vec<&'a Event> = match self.join_value(quant) {
+            // Only events with that ref, or none, can make the body true.
+            Some(wanted) => all
+                .iter()
+                .filter(|e| e.reference.as_deref().is_none_or(|r| r == wanted))
+                .collect(),
+            None => all.iter().collect(),
+        };
+        let mut found = self.search(&events, body, Some(decisive));
+        if found.decided.is_none() {
+            // The events a join skipped are false, not decisive: without the
+            // join the latest judged would be the latest of all.
+            found.latest = all.last();
+        }
         let verdict = match found.decided {
             Some(event) => Verdict::known(!universal, self.explain_event(body, event)),
-            None => self.settle(universal, &quant.kind, events.len(), &found, body),
+            None => self.settle(universal, &quant.kind, all.len(), &found, body),
         };
         if quant.quantifier == Quantifier::No {
             Verdict {
@@ -105,6 +118,22 @@ impl<'a> Ctx<'a> {
             }
         } else {
             verdict
+        }
+    }
+
+    /// The `ref` an `exists`/`no` may restrict its events to, when its body
+    /// has a join ([`Quant::join`]) whose other side has a value.
+    fn join_value(&self, quant: &Quant) -> Option<&'a str> {
+        if quant.quantifier == Quantifier::All {
+            // Events skipped by a join are false: decisive for `all`.
+            return None;
+        }
+        match quant.join.as_ref()? {
+            StrRef::EventRef(var) => self.event(var).ok()?.reference.as_deref(),
+            StrRef::Fact(path) => match self.req.fact(path)? {
+                crate::request::FactValue::Str(value) => Some(value.as_str()),
+                _ => None,
+            },
         }
     }
 

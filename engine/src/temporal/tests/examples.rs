@@ -246,6 +246,15 @@ fn c1c_quarterly_reports_counted_from_the_anchor() {
         rule.evaluate(&request("2025-12-01", facts, &foreign)).truth,
         Truth::False
     );
+    // Without agreement.id it counts (catalog §1.4: an absent id matches
+    // every ref), and the evidence says so.
+    let anonymous = r#""start": "2025-05-31", "end": "2028-05-30""#;
+    let counted = rule.evaluate(&request("2025-12-01", anonymous, &foreign));
+    assert_eq!(counted.truth, Truth::True);
+    assert_eq!(
+        counted.evidence,
+        "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 2 filed (2025-08-20, 2025-11-01) (agreement.id is not given, so quarterly_report about any ref count)"
+    );
 }
 
 #[test]

@@ -45,6 +45,47 @@ fn rank(truth: Truth) -> u8 {
     }
 }
 
+#[test]
+fn joins_are_found_where_a_conjunct_fixes_the_ref() {
+    use crate::temporal::ast::StrRef;
+    let e = || Some(StrRef::EventRef("e".into()));
+    let id = || Some(StrRef::Fact("agreement.id".into()));
+    for (source, joins) in [
+        (
+            "each x = security_incident e: no incident_reported r: r.date >= e.date and (e.ref absent or r.ref == e.ref);",
+            vec![e()],
+        ),
+        (
+            "fact x = exists security_incident e: exists incident_reported r: e.ref == r.ref;",
+            vec![None, e()],
+        ),
+        (
+            "fact x = exists incident_reported r: matches(r, agreement.id) and r.date <= date;",
+            vec![id()],
+        ),
+        (
+            "fact x = exists incident_reported r: agreement.id absent or r.ref == agreement.id;",
+            vec![id()],
+        ),
+        // Not a conjunct of the body: no join.
+        (
+            "fact x = exists incident_reported r: r.date <= date or r.ref == agreement.id;",
+            vec![None],
+        ),
+        (
+            "fact x = exists incident_reported r: not (r.ref == agreement.id);",
+            vec![None],
+        ),
+        // The guard must be about the other side.
+        (
+            "fact x = exists security_incident e: exists incident_reported r: r.ref absent or r.ref == e.ref;",
+            vec![None, None],
+        ),
+    ] {
+        assert_eq!(only(source).joins(), joins, "{source}");
+    }
+}
+
 proptest! {
     #[test]
     fn add_months_never_panics(days in any::<i32>(), months in any::<i64>()) {
@@ -174,5 +215,42 @@ proptest! {
     #[test]
     fn parsing_never_panics_on_arbitrary_text(text in ".{0,80}") {
         let _ = parse(&text);
+    }
+
+    /// A quantifier restricted by a join to the events with the wanted
+    /// `ref` (or none) decides, needs and explains exactly as the same
+    /// quantifier judging every event.
+    #[test]
+    fn a_join_changes_nothing_but_the_work(
+        incidents in proptest::collection::vec((near_date(), 0usize..4), 0..6),
+        reports in proptest::collection::vec((near_date(), 0usize..4), 0..8),
+        id in 0usize..4,
+        today in near_date(),
+    ) {
+        const REFS: [Option<&str>; 4] = [None, Some("a"), Some("b"), Some("c")];
+        let events = incidents
+            .iter()
+            .map(|&(date, r)| event("security_incident", date, REFS[r]))
+            .chain(reports.iter().map(|&(date, r)| event("incident_reported", date, REFS[r])))
+            .collect();
+        let agreement = match REFS[id] {
+            Some(id) => format!(r#""id": "{id}""#),
+            None => String::new(),
+        };
+        let req = request("2024-01-01", &agreement, "")
+            .with_date(today)
+            .with_events(events);
+        for source in [
+            "each x = security_incident e: no incident_reported r: r.date >= e.date and (e.ref absent or r.ref == e.ref);",
+            "fact x = exists security_incident e: exists incident_reported r: r.ref == e.ref and r.date >= e.date;",
+            "fact x = exists security_incident e: no incident_reported r: e.ref == r.ref;",
+            "fact x = exists incident_reported r: matches(r, agreement.id) and r.date within 6 months before date;",
+            "fact x = no incident_reported r: (agreement.id absent or r.ref == agreement.id) and r.date >= date - 1 year;",
+            "fact x = all incident_reported r: r.ref == agreement.id;",
+        ] {
+            let joined = only(source);
+            let plain = joined.without_joins();
+            prop_assert_eq!(joined.evaluate(&req), plain.evaluate(&req), "{}", source);
+        }
     }
 }
