@@ -165,12 +165,36 @@ struct Loader {
 }
 
 /// Where a policy came from, for locating validation errors.
-struct Origin {
-    file: String,
-    text: String,
+/// Where a policy of the combined set comes from: its file, the file's
+/// text and the policy's span in it.
+struct Origin<'f> {
+    file: &'f str,
+    text: &'f str,
+    span: (usize, usize),
 }
 
 impl Loader {
+    /// Reports the syntax errors of a `.cedar` file that did not parse, with
+    /// Cedar's messages and spans.
+    fn syntax_problems(&mut self, path: &str, text: &str) {
+        match PolicySet::from_str(text) {
+            Ok(_) => self.problems.push(BundleProblem::new(
+                "syntax",
+                path,
+                "the policies could not be parsed",
+            )),
+            Err(errors) => {
+                for e in errors.iter() {
+                    let problem = BundleProblem::new("syntax", path, e.to_string());
+                    self.problems.push(match first_span(e) {
+                        Some((o, l)) => problem.at_span(text, o, l),
+                        None => problem,
+                    });
+                }
+            }
+        }
+    }
+
     fn load(mut self, files: Vec<(String, String)>) -> Result<Bundle, BundleError> {
         let get = |name: &str| {
             files
@@ -348,7 +372,7 @@ impl Loader {
 
         // Policies.
         let mut rules: Vec<Rule> = Vec::new();
-        let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
+        let mut origins: BTreeMap<String, Origin<'_>> = BTreeMap::new();
         let mut all = PolicySet::new();
         for (path, text) in &files {
             if !path.ends_with(".cedar") {
@@ -358,42 +382,58 @@ impl Loader {
                 continue;
             };
             let layer_id = layers.get(li).map(|l| l.id.clone()).unwrap_or_default();
-            let set = match PolicySet::from_str(text) {
-                Ok(set) => set,
-                Err(errors) => {
-                    for e in errors.iter() {
-                        let problem = BundleProblem::new("syntax", path, e.to_string());
-                        self.problems.push(match first_span(e) {
-                            Some((o, l)) => problem.at_span(text, o, l),
-                            None => problem,
-                        });
+            // One parse per file: Cedar's text parser gives the policies'
+            // JSON form (EST, which pdao analyses) and their positions
+            // together. The text form is parsed again only to report
+            // errors with Cedar's own messages and spans.
+            let (ests, set) =
+                match cedar_policy_core::parser::parse_policyset_to_ests_and_pset(text) {
+                    Ok(parsed) => parsed,
+                    Err(_) => {
+                        self.syntax_problems(path, text);
+                        continue;
                     }
-                    continue;
-                }
-            };
-            // Policies in file order, located by their text.
-            let mut located: Vec<(usize, cedar_policy::Policy)> = Vec::new();
-            let mut cursor_by_text: BTreeMap<String, usize> = BTreeMap::new();
+                };
+            // Policies in file order, located by their span.
+            let mut located: Vec<((usize, usize), cedar_policy::Policy, Value)> = Vec::new();
             for policy in set.policies() {
-                let source = policy.to_string();
-                let from = cursor_by_text.get(&source).copied().unwrap_or(0);
-                let offset = text
-                    .get(from..)
-                    .and_then(|t| t.find(&source))
-                    .map_or(0, |o| o + from);
-                cursor_by_text.insert(source.clone(), offset + source.len().max(1));
-                located.push((offset, policy.clone()));
+                let span = policy.loc().map_or((0, 0), |loc| (loc.start(), loc.end()));
+                let offset = span.0;
+                let est = ests
+                    .get(policy.id())
+                    .and_then(|est| serde_json::to_value(est).ok());
+                let built = est.map(|est| {
+                    (
+                        cedar_policy::Policy::from_json(
+                            Some(PolicyId::new(policy.id().as_ref())),
+                            est.clone(),
+                        ),
+                        est,
+                    )
+                });
+                match built {
+                    Some((Ok(policy), est)) => located.push((span, policy, est)),
+                    Some((Err(e), _)) => self.problems.push(
+                        BundleProblem::new("syntax", path, e.to_string()).at_span(text, offset, 6),
+                    ),
+                    None => self.problems.push(
+                        BundleProblem::new("syntax", path, "internal: a policy has no JSON form")
+                            .at_span(text, offset, 6),
+                    ),
+                }
             }
-            located.sort_by_key(|(o, _)| *o);
-            for (offset, policy) in located {
+            located.sort_by_key(|(span, _, _)| *span);
+            for (span, policy, est) in located {
+                let offset = span.0;
                 let line = crate::vocabulary::line_of(text, offset);
                 let unique = format!("{path}#{line}");
                 let renamed = policy.new_id(PolicyId::new(unique.clone()));
                 origins.insert(
                     unique,
                     Origin {
-                        file: path.clone(),
-                        text: text.clone(),
+                        file: path,
+                        text,
+                        span,
                     },
                 );
                 if let Err(e) = all.add(renamed) {
@@ -401,7 +441,7 @@ impl Loader {
                         BundleProblem::new("syntax", path, e.to_string()).at_line(Some(line)),
                     );
                 }
-                match compile_rule(&policy, &layer_id, path, line, rules.len()) {
+                match compile_rule(&policy, est, &layer_id, path, line, rules.len()) {
                     Ok(rule) => rules.push(rule),
                     Err(e) => {
                         let near = e.near.as_deref().and_then(|n| {
@@ -422,15 +462,40 @@ impl Loader {
         // Strict validation against the schema.
         if let Some(schema) = &schema {
             let result = Validator::new(schema.clone()).validate(&all, ValidationMode::Strict);
-            for error in result.validation_errors() {
-                let id = error.policy_id().to_string();
-                let origin = origins.get(&id);
-                let file = origin.map(|o| o.file.clone()).unwrap_or(id.clone());
-                let problem = BundleProblem::new("schema", &file, error.to_string());
-                self.problems.push(match (origin, first_span(error)) {
-                    (Some(o), Some((offset, len))) => problem.at_span(&o.text, offset, len),
-                    _ => problem.at_line(id.rsplit('#').next().and_then(|l| l.parse().ok())),
-                });
+            let failed: BTreeSet<String> = result
+                .validation_errors()
+                .map(|e| e.policy_id().to_string())
+                .collect();
+            // The policies were built from their JSON form, which has no
+            // source positions: each failing one is parsed again from its
+            // text and validated alone, so that every error points into it.
+            for id in failed {
+                let Some(origin) = origins.get(&id) else {
+                    continue;
+                };
+                let (start, end) = origin.span;
+                let source = origin.text.get(start..end).unwrap_or_default();
+                let mut alone = PolicySet::new();
+                let parsed = cedar_policy::Policy::parse(Some(PolicyId::new(&id)), source)
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| alone.add(p).map_err(|e| e.to_string()));
+                if let Err(e) = parsed {
+                    self.problems
+                        .push(BundleProblem::new("syntax", origin.file, e).at_span(
+                            origin.text,
+                            start,
+                            6,
+                        ));
+                    continue;
+                }
+                let again = Validator::new(schema.clone()).validate(&alone, ValidationMode::Strict);
+                for error in again.validation_errors() {
+                    let problem = BundleProblem::new("schema", origin.file, error.to_string());
+                    self.problems.push(match first_span(error) {
+                        Some((offset, len)) => problem.at_span(origin.text, start + offset, len),
+                        None => problem.at_span(origin.text, start, 6),
+                    });
+                }
             }
         }
 

@@ -6,7 +6,7 @@
 //! whose condition is true in `reason()`, whatever else fires, and each
 //! probe that erred in `errors()`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -149,17 +149,23 @@ fn shape(message: impl Into<String>, near: Option<&str>) -> ShapeError {
     }
 }
 
-/// Builds a rule from a parsed policy. `probe_base` makes probe ids unique.
+/// Builds a rule from a parsed policy and its JSON form (EST). `probe_base`
+/// makes probe ids unique.
 pub(crate) fn compile_rule(
     policy: &cedar_policy::Policy,
+    mut est: Value,
     layer: &str,
     file: &str,
     line: usize,
     probe_base: usize,
 ) -> Result<Rule, ShapeError> {
-    let ann = |key: &str| policy.annotation(key).map(str::to_string);
+    // One pass over the annotations: `Policy::annotation(key)` parses `key`
+    // as a Cedar identifier on every call, which dominated bundle loading.
+    let annotations: HashMap<&str, &str> = policy.annotations().collect();
+    let annotation = |key: &str| annotations.get(key).copied();
+    let ann = |key: &str| annotation(key).map(str::to_string);
     let required = |key: &str| -> Result<String, ShapeError> {
-        match policy.annotation(key) {
+        match annotation(key) {
             Some(v) if !v.trim().is_empty() => Ok(v.to_string()),
             Some(_) => Err(shape(
                 format!("`@{key}` is empty"),
@@ -195,7 +201,7 @@ pub(crate) fn compile_rule(
     let article = required("article")?;
     let quote = required("quote")?;
     let date_ann = |key: &str| -> Result<Option<NaiveDate>, ShapeError> {
-        match policy.annotation(key) {
+        match annotation(key) {
             None => Ok(None),
             Some(text) => parse_date(text).map(Some).ok_or_else(|| {
                 shape(
@@ -207,7 +213,7 @@ pub(crate) fn compile_rule(
     };
     let in_force_from = date_ann("in_force_from")?;
     let in_force_until = date_ann("in_force_until")?;
-    let attaches = match policy.annotation("attaches") {
+    let attaches = match annotation("attaches") {
         None | Some("always") => Attaches::Always,
         Some("allow") => Attaches::OnAllow,
         Some(other) => {
@@ -225,7 +231,7 @@ pub(crate) fn compile_rule(
         ));
     }
     for key in ["obligation", "due", "each", "attaches"] {
-        if effect != Effect::Obligation && policy.annotation(key).is_some() {
+        if effect != Effect::Obligation && annotation(key).is_some() {
             return Err(shape(
                 format!("`@{key}` is only for obligations"),
                 Some(&format!("@{key}")),
@@ -233,9 +239,6 @@ pub(crate) fn compile_rule(
         }
     }
 
-    let est = policy
-        .to_json()
-        .map_err(|e| shape(format!("policy cannot be read as JSON: {e}"), None))?;
     let cedar_effect = est.get("effect").and_then(Value::as_str).unwrap_or("");
     let expected = if effect == Effect::Obligation {
         "permit"
@@ -256,15 +259,15 @@ pub(crate) fn compile_rule(
             Some(cedar_effect),
         ));
     }
-    let conditions = est
-        .get("conditions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut guard = Vec::new();
-    let mut unless = Vec::new();
+    // Taken out of the EST, not cloned (the probes put them back).
+    let conditions = match est.get_mut("conditions").map(Value::take) {
+        Some(Value::Array(conditions)) => conditions,
+        _ => Vec::new(),
+    };
+    let mut guard: Vec<&Value> = Vec::new();
+    let mut unless: Vec<&Value> = Vec::new();
     for condition in &conditions {
-        let body = condition.get("body").cloned().unwrap_or(Value::Null);
+        let body = condition.get("body").unwrap_or(&Value::Null);
         match condition.get("kind").and_then(Value::as_str) {
             Some("when") => guard.push(body),
             _ => unless.push(body),
@@ -314,7 +317,7 @@ pub(crate) fn compile_rule(
         None
     };
 
-    let guard: Vec<Expr> = guard.iter().map(Expr::from_est).collect();
+    let guard: Vec<Expr> = guard.into_iter().map(Expr::from_est).collect();
     let mut paths = BTreeSet::new();
     for g in &guard {
         g.context_paths(&mut paths);
