@@ -20,14 +20,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn shared() -> PathBuf {
-    let shared = root().join("../shared");
-    assert!(
-        shared.join("rules/CATALOG.md").exists(),
-        "the project's shared specification is expected beside the repository, at {}",
-        shared.display()
-    );
-    shared
+/// The specification the bundle is audited against (`sources/`: the
+/// catalog and the seed texts).
+fn sources() -> PathBuf {
+    root().join("sources")
 }
 
 fn example() -> Value {
@@ -190,7 +186,7 @@ fn decisions_are_byte_identical_across_runs_and_engines() {
 #[test]
 fn every_catalog_rule_is_encoded_and_no_policy_is_outside_the_catalog() {
     let bundle = Bundle::embedded().unwrap();
-    let catalog = std::fs::read_to_string(shared().join("rules/CATALOG.md")).unwrap();
+    let catalog = std::fs::read_to_string(sources().join("CATALOG.md")).unwrap();
     let coverage = catalog_coverage(&bundle, &catalog);
     assert_eq!(coverage.catalog, 117);
     assert!(
@@ -209,7 +205,7 @@ fn every_catalog_rule_is_encoded_and_no_policy_is_outside_the_catalog() {
 #[test]
 fn every_quote_is_verbatim_in_its_seed_text() {
     let bundle = Bundle::embedded().unwrap();
-    let problems = verify_quotes(&bundle, &shared().join("seeds"));
+    let problems = verify_quotes(&bundle, &sources().join("seeds"));
     assert!(
         problems.is_empty(),
         "{}",
@@ -239,12 +235,12 @@ fn the_check_command_reports_full_catalog_coverage() {
             .unwrap();
         assert!(status.success());
     }
-    let catalog = shared().join("rules/CATALOG.md");
+    let catalog = sources().join("CATALOG.md");
     let out = std::process::Command::new(&exe)
         .args(["check", "--catalog"])
         .arg(&catalog)
         .arg("--seeds")
-        .arg(shared().join("seeds"))
+        .arg(sources().join("seeds"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
