@@ -22,7 +22,7 @@ use crate::kleene::{self, truth, Tri};
 use crate::layers::{chain_of, Layer};
 use crate::request::{FactValue, Request};
 use crate::rule::{Attaches, Effect, Rule};
-use crate::temporal::{Outcome as TemporalOutcome, Truth};
+use crate::temporal::{Definition, Outcome as TemporalOutcome, Truth};
 
 /// A prepared bundle that decides requests.
 pub struct Engine {
@@ -203,12 +203,15 @@ impl Engine {
             .unwrap_or(&empty);
 
         // Temporal definitions.
-        let outcomes: Vec<TemporalOutcome> = prepared
+        // Decided without evidence; the definitions a decision cites are
+        // explained afterwards (`EvalFacts::explained`).
+        let definitions: Vec<&Definition> = prepared
             .definitions
             .iter()
             .filter_map(|&d| self.bundle.definitions.get(d))
-            .map(|d| d.evaluate(request))
             .collect();
+        let outcomes: Vec<TemporalOutcome> =
+            definitions.iter().map(|d| d.decide(request)).collect();
         let names: HashMap<&str, usize> = prepared
             .definitions
             .iter()
@@ -220,11 +223,7 @@ impl Engine {
                     .map(|def| (def.name.as_str(), i))
             })
             .collect();
-        let facts = EvalFacts {
-            request,
-            names: &names,
-            outcomes: &outcomes,
-        };
+        let facts = EvalFacts::new(request, &names, &definitions, &outcomes);
 
         // Cedar.
         let (fired, errored, cedar_failed) = match self.run_cedar(request, prepared, &facts) {
@@ -474,7 +473,7 @@ impl Engine {
             explanation,
         };
         if let Some(each) = &rule.each {
-            if let Some(outcome) = facts.outcome(each) {
+            if let Some(outcome) = facts.explained(each) {
                 return outcome
                     .instances
                     .iter()
@@ -484,7 +483,7 @@ impl Engine {
         }
         let mut explanation = describe_reads(rule, facts);
         let due = match &rule.due {
-            Some(name) => match facts.outcome(name) {
+            Some(name) => match facts.explained(name) {
                 Some(o) if o.due.is_some() => {
                     explanation = join(&explanation, &format!("due {}", o.evidence));
                     o.due
@@ -680,12 +679,40 @@ fn join(a: &str, b: &str) -> String {
 struct EvalFacts<'a> {
     request: &'a Request,
     names: &'a HashMap<&'a str, usize>,
+    definitions: &'a [&'a Definition],
+    /// Decided without evidence.
     outcomes: &'a [TemporalOutcome],
+    /// Evaluated again with evidence, when an explanation cites them.
+    explained: Vec<OnceLock<TemporalOutcome>>,
 }
 
-impl EvalFacts<'_> {
+impl<'a> EvalFacts<'a> {
+    fn new(
+        request: &'a Request,
+        names: &'a HashMap<&'a str, usize>,
+        definitions: &'a [&'a Definition],
+        outcomes: &'a [TemporalOutcome],
+    ) -> Self {
+        EvalFacts {
+            request,
+            names,
+            definitions,
+            outcomes,
+            explained: outcomes.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// A definition's outcome, without evidence.
     fn outcome(&self, name: &str) -> Option<&TemporalOutcome> {
         self.names.get(name).and_then(|&i| self.outcomes.get(i))
+    }
+
+    /// A definition's outcome with its evidence, evaluated on first use.
+    fn explained(&self, name: &str) -> Option<&TemporalOutcome> {
+        let &i = self.names.get(name)?;
+        let definition = self.definitions.get(i)?;
+        let cell = self.explained.get(i)?;
+        Some(cell.get_or_init(|| definition.evaluate(self.request)))
     }
 }
 
@@ -706,7 +733,7 @@ fn describe_reads(rule: &Rule, facts: &EvalFacts) -> String {
     let mut parts = Vec::new();
     for read in &rule.reads {
         if let Some(name) = read.strip_prefix("temporal.") {
-            match facts.outcome(name) {
+            match facts.explained(name) {
                 Some(o) => parts.push(o.evidence.clone()),
                 None => parts.push(format!("`{name}` was not evaluated")),
             }
@@ -1112,22 +1139,20 @@ mod tests {
             let epoch = &chain.epochs[epoch_index];
             let prepared = epoch.actions[request.action()]
                 .get_or_init(|| engine.prepare(chain, epoch, request.action()));
-            let outcomes: Vec<TemporalOutcome> = prepared
+            let definitions: Vec<&Definition> = prepared
                 .definitions
                 .iter()
-                .map(|&d| engine.bundle.definitions[d].evaluate(request))
+                .map(|&d| &engine.bundle.definitions[d])
                 .collect();
+            let outcomes: Vec<TemporalOutcome> =
+                definitions.iter().map(|d| d.decide(request)).collect();
             let names: HashMap<&str, usize> = prepared
                 .definitions
                 .iter()
                 .enumerate()
                 .map(|(i, &d)| (engine.bundle.definitions[d].name.as_str(), i))
                 .collect();
-            let facts = EvalFacts {
-                request,
-                names: &names,
-                outcomes: &outcomes,
-            };
+            let facts = EvalFacts::new(request, &names, &definitions, &outcomes);
             let (fired, errored) = engine.run_cedar(request, prepared, &facts).unwrap();
             for &ri in &prepared.rules {
                 if errored.contains(&ri) {

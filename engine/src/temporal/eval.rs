@@ -133,12 +133,25 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Definition {
-    /// Evaluates the definition against a request, as of the request date.
+    /// Evaluates the definition against a request, as of the request date,
+    /// with an evidence sentence.
     pub fn evaluate(&self, req: &Request) -> Outcome {
+        self.run(req, true)
+    }
+
+    /// The same outcome without building evidence: truth, due date,
+    /// instances and needed facts are those of [`Definition::evaluate`];
+    /// the evidence strings are empty or partial. Deciding uses this, and
+    /// explains only what the decision cites.
+    pub fn decide(&self, req: &Request) -> Outcome {
+        self.run(req, false)
+    }
+
+    fn run(&self, req: &Request, explain: bool) -> Outcome {
         let mut ctx = Ctx {
             req,
             env: Vec::new(),
-            explain: true,
+            explain,
         };
         match &self.body {
             Body::Fact(expr) => {
