@@ -9,7 +9,7 @@
 )] // test helpers
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pdao::audit::{catalog_coverage, verify_quotes};
 use pdao::cases::{find_case_files, Case};
@@ -227,16 +227,9 @@ fn every_quote_is_verbatim_in_its_seed_text() {
 
 #[test]
 fn the_check_command_reports_full_catalog_coverage() {
-    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/pdao");
-    if !exe.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "pdao-cli"])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    let exe = pdao_tests::pdao_cli();
     let catalog = sources().join("CATALOG.md");
-    let out = std::process::Command::new(&exe)
+    let out = std::process::Command::new(exe)
         .args(["check", "--catalog"])
         .arg(&catalog)
         .arg("--seeds")

@@ -13,7 +13,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use pdao::authoring::{
     changed_rules, diff, why_not, Change, DiffOptions, RuleChangeKind, WhyNotOptions,
@@ -30,18 +29,8 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/authoring")
 }
 
-/// The `pdao` binary, built once per test run (a no-op when up to date).
 fn pdao() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "pdao-cli"])
-            .current_dir(root())
-            .status()
-            .unwrap();
-        assert!(status.success());
-        root().join("target/debug/pdao")
-    })
+    pdao_tests::pdao_cli()
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {

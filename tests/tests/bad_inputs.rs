@@ -15,8 +15,8 @@
 //! decision. The few valid-but-strange requests of the folder (dates far
 //! outside any regulation) must give a typed `deny` instead (exit status 2).
 //!
-//! The command-line half needs `target/debug/pdao` (`cargo build -p
-//! pdao-cli`); without it, it is skipped with a message.
+//! The command-line half runs `pdao` built from this checkout
+//! (`pdao_tests::pdao_cli`, built once per run).
 //!
 //! See `tests/bad_inputs/README.md` for the format of `expected.json`, and
 //! `docs/RELIABILITY.md` for the limits.
@@ -483,14 +483,6 @@ fn check_error(name: &str, expect: &Expect, code: &str, error: &RequestError) {
     );
 }
 
-/// `target/debug/pdao`, next to this test's `target/debug/deps/`.
-fn cli() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let profile_dir = exe.parent()?.parent()?;
-    let path = profile_dir.join(format!("pdao{}", std::env::consts::EXE_SUFFIX));
-    path.is_file().then_some(path)
-}
-
 fn check_cli(pdao: &Path, name: &str, path: &Path, expect: &Expect) {
     let output = Command::new(pdao)
         .arg("decide")
@@ -573,41 +565,6 @@ fn check_cli_all(pdao: &Path, cases: Vec<(String, PathBuf, Expect)>) {
     });
 }
 
-fn cli_or_skip() -> Option<PathBuf> {
-    let found = cli();
-    if found.is_none() {
-        eprintln!(
-            "SKIPPED: the command-line checks need target/debug/pdao next to this test \
-             (run `cargo build -p pdao-cli` first)"
-        );
-    }
-    found
-}
-
-#[test]
-fn the_corpus_is_large_enough_and_documented() {
-    let files = committed();
-    let errors = files.iter().filter(|(_, _, e)| e.code.is_some()).count();
-    assert!(
-        errors >= 40,
-        "at least 40 bad inputs with an expected error; {errors}"
-    );
-    for (name, _, expect) in &files {
-        assert!(
-            expect.code.is_some() != expect.decision.is_some(),
-            "{name}: exactly one of `code` and `decision`"
-        );
-        if expect.code.as_deref() == Some("invalid_json") {
-            assert!(
-                expect.field.is_none() && expect.line.is_some() && expect.column.is_some(),
-                "{name}: a JSON syntax error has a line and column, no field"
-            );
-        } else if expect.code.is_some() && expect.code.as_deref() != Some("invalid_utf8") {
-            assert!(expect.field.is_some(), "{name}: a field");
-        }
-    }
-}
-
 #[test]
 fn every_committed_bad_input_gives_its_typed_error_from_the_library() {
     for (name, bytes, expect) in committed() {
@@ -624,9 +581,7 @@ fn every_generated_input_gives_its_typed_error_from_the_library() {
 
 #[test]
 fn every_committed_bad_input_gives_one_error_line_from_the_cli() {
-    let Some(pdao) = cli_or_skip() else {
-        return;
-    };
+    let pdao = pdao_tests::pdao_cli().to_path_buf();
     let cases = committed()
         .into_iter()
         .map(|(name, _, expect)| {
@@ -639,9 +594,7 @@ fn every_committed_bad_input_gives_one_error_line_from_the_cli() {
 
 #[test]
 fn every_generated_input_gives_one_error_line_from_the_cli() {
-    let Some(pdao) = cli_or_skip() else {
-        return;
-    };
+    let pdao = pdao_tests::pdao_cli().to_path_buf();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad_inputs");
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     let cases = generated()

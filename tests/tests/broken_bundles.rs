@@ -14,8 +14,8 @@
 //! standard error (`pdao: error[<code>]: <file>:<line>:<column>: …`).
 //! `ok-baseline/` (the same bundle without a defect) must load and check.
 //!
-//! The command-line half needs `target/debug/pdao` (`cargo build -p
-//! pdao-cli`); without it, it is skipped with a message.
+//! The command-line half runs `pdao` built from this checkout
+//! (`pdao_tests::pdao_cli`, built once per run).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -153,23 +153,9 @@ fn every_broken_bundle_is_refused_with_its_problem_located() {
     }
 }
 
-/// `target/debug/pdao`, next to this test's `target/debug/deps/`.
-fn cli() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let profile_dir = exe.parent()?.parent()?;
-    let path = profile_dir.join(format!("pdao{}", std::env::consts::EXE_SUFFIX));
-    path.is_file().then_some(path)
-}
-
 #[test]
 fn pdao_check_refuses_every_broken_bundle_printing_file_and_line() {
-    let Some(pdao) = cli() else {
-        eprintln!(
-            "SKIPPED: the command-line checks need target/debug/pdao next to this test \
-             (run `cargo build -p pdao-cli` first)"
-        );
-        return;
-    };
+    let pdao = pdao_tests::pdao_cli().to_path_buf();
     let cases = cases();
     std::thread::scope(|scope| {
         for (name, expect) in &cases {
