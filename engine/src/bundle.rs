@@ -166,11 +166,11 @@ struct Loader {
 
 /// Where a policy came from, for locating validation errors.
 /// Where a policy of the combined set comes from: its file, the file's
-/// text and the policy's span in it.
+/// text and where the policy starts in it.
 struct Origin<'f> {
     file: &'f str,
     text: &'f str,
-    span: (usize, usize),
+    start: usize,
 }
 
 impl Loader {
@@ -399,24 +399,14 @@ impl Loader {
             for policy in set.policies() {
                 let span = policy.loc().map_or((0, 0), |loc| (loc.start(), loc.end()));
                 let offset = span.0;
-                let est = ests
-                    .get(policy.id())
-                    .and_then(|est| serde_json::to_value(est).ok());
-                let built = est.map(|est| {
-                    (
-                        cedar_policy::Policy::from_json(
-                            Some(PolicyId::new(policy.id().as_ref())),
-                            est.clone(),
-                        ),
-                        est,
-                    )
-                });
-                match built {
-                    Some((Ok(policy), est)) => located.push((span, policy, est)),
-                    Some((Err(e), _)) => self.problems.push(
-                        BundleProblem::new("syntax", path, e.to_string()).at_span(text, offset, 6),
-                    ),
-                    None => self.problems.push(
+                // The API policy wraps the parsed AST as is (source spans
+                // kept for validation errors): `From<ast::Policy>` of the
+                // exactly pinned cedar-policy.
+                match ests.get(policy.id()).map(serde_json::to_value) {
+                    Some(Ok(est)) => {
+                        located.push((span, cedar_policy::Policy::from(policy.clone()), est));
+                    }
+                    _ => self.problems.push(
                         BundleProblem::new("syntax", path, "internal: a policy has no JSON form")
                             .at_span(text, offset, 6),
                     ),
@@ -433,7 +423,7 @@ impl Loader {
                     Origin {
                         file: path,
                         text,
-                        span,
+                        start: offset,
                     },
                 );
                 if let Err(e) = all.add(renamed) {
@@ -462,40 +452,18 @@ impl Loader {
         // Strict validation against the schema.
         if let Some(schema) = &schema {
             let result = Validator::new(schema.clone()).validate(&all, ValidationMode::Strict);
-            let failed: BTreeSet<String> = result
-                .validation_errors()
-                .map(|e| e.policy_id().to_string())
-                .collect();
-            // The policies were built from their JSON form, which has no
-            // source positions: each failing one is parsed again from its
-            // text and validated alone, so that every error points into it.
-            for id in failed {
+            for error in result.validation_errors() {
+                let id = error.policy_id().to_string();
                 let Some(origin) = origins.get(&id) else {
+                    self.problems
+                        .push(BundleProblem::new("schema", &id, error.to_string()));
                     continue;
                 };
-                let (start, end) = origin.span;
-                let source = origin.text.get(start..end).unwrap_or_default();
-                let mut alone = PolicySet::new();
-                let parsed = cedar_policy::Policy::parse(Some(PolicyId::new(&id)), source)
-                    .map_err(|e| e.to_string())
-                    .and_then(|p| alone.add(p).map_err(|e| e.to_string()));
-                if let Err(e) = parsed {
-                    self.problems
-                        .push(BundleProblem::new("syntax", origin.file, e).at_span(
-                            origin.text,
-                            start,
-                            6,
-                        ));
-                    continue;
-                }
-                let again = Validator::new(schema.clone()).validate(&alone, ValidationMode::Strict);
-                for error in again.validation_errors() {
-                    let problem = BundleProblem::new("schema", origin.file, error.to_string());
-                    self.problems.push(match first_span(error) {
-                        Some((offset, len)) => problem.at_span(origin.text, start + offset, len),
-                        None => problem.at_span(origin.text, start, 6),
-                    });
-                }
+                let problem = BundleProblem::new("schema", origin.file, error.to_string());
+                self.problems.push(match first_span(error) {
+                    Some((offset, len)) => problem.at_span(origin.text, offset, len),
+                    None => problem.at_span(origin.text, origin.start, 6),
+                });
             }
         }
 
