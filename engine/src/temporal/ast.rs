@@ -128,6 +128,48 @@ pub(crate) struct Quant {
     /// conjunct of the body says so (see [`ref_join`]): the quantifier then
     /// only judges events with that `ref` or none.
     pub(crate) join: Option<StrRef>,
+    /// The earliest date an event may have for the body to hold, when a
+    /// conjunct of the body says so (see [`date_floor`]): the quantifier
+    /// then skips the earlier events.
+    pub(crate) floor: Option<DateFloor>,
+}
+
+/// A lower bound on the bound event's date: `VAR.date >= expr` (or `>` when
+/// `strict`), `expr` not mentioning `VAR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DateFloor {
+    pub(crate) expr: DateExpr,
+    pub(crate) strict: bool,
+}
+
+/// A top-level conjunct of `body` bounding `VAR.date` from below:
+/// `VAR.date >= X`, `VAR.date > X`, `X <= VAR.date` or `X < VAR.date`, with
+/// `X` free of `VAR`. An event of `VAR` dated before the bound makes that
+/// conjunct, and so the body, false: an `exists`/`no` need not judge it.
+pub(crate) fn date_floor(var: &str, body: &Expr) -> Option<DateFloor> {
+    let conjuncts = match body {
+        Expr::And(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let own = |d: &DateExpr| d.shifts.is_empty() && d.atom == DateAtom::EventDate(var.to_string());
+    let free = |d: &DateExpr| match &d.atom {
+        DateAtom::EventDate(v) | DateAtom::EventUntil(v) => v != var,
+        DateAtom::Today | DateAtom::Fact(_) => true,
+    };
+    conjuncts.iter().find_map(|c| match c {
+        Expr::CompareDates(left, op, right) => {
+            let (bound, strict) = match op {
+                CmpOp::Ge | CmpOp::Gt if own(left) && free(right) => (right, *op == CmpOp::Gt),
+                CmpOp::Le | CmpOp::Lt if own(right) && free(left) => (left, *op == CmpOp::Lt),
+                _ => return None,
+            };
+            Some(DateFloor {
+                expr: bound.clone(),
+                strict,
+            })
+        }
+        _ => None,
+    })
 }
 
 /// The value `VAR.ref` must equal for `body` to have a chance to hold: a
@@ -319,8 +361,8 @@ pub(crate) enum StrRef {
 
 #[cfg(test)]
 impl Definition {
-    /// The same definition with every quantifier's join removed, so that
-    /// tests can check a join changes nothing but the work done.
+    /// The same definition with every quantifier's join and date floor
+    /// removed, so that tests can check they change nothing but the work.
     pub(crate) fn without_joins(&self) -> Definition {
         let mut copy = self.clone();
         match &mut copy.body {
@@ -328,6 +370,29 @@ impl Definition {
             Body::Due(_) => {}
         }
         copy
+    }
+
+    /// Whether each quantifier has a date floor, outermost first.
+    pub(crate) fn floors(&self) -> Vec<bool> {
+        fn walk(expr: &Expr, out: &mut Vec<bool>) {
+            match expr {
+                Expr::And(items) | Expr::Or(items) => items.iter().for_each(|i| walk(i, out)),
+                Expr::Not(inner) => walk(inner, out),
+                Expr::Quant(quant) => {
+                    out.push(quant.floor.is_some());
+                    if let Some(body) = &quant.body {
+                        walk(body, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        match &self.body {
+            Body::Fact(expr) | Body::Each { cond: expr, .. } => walk(expr, &mut out),
+            Body::Due(_) => {}
+        }
+        out
     }
 
     /// Each quantifier's join, outermost first.
@@ -355,6 +420,7 @@ impl Expr {
             }
             Expr::Not(inner) => inner.take_joins(found),
             Expr::Quant(quant) => {
+                quant.floor = None;
                 found.push(quant.join.take());
                 if let Some(body) = &mut quant.body {
                     body.take_joins(found);

@@ -94,7 +94,8 @@ impl Verdict {
         let mut evidence: Vec<String> = Vec::new();
         for gap in gaps {
             needed.insert(gap.needed);
-            if !evidence.contains(&gap.evidence) {
+            // Empty when not explaining: nothing to keep.
+            if !gap.evidence.is_empty() && !evidence.contains(&gap.evidence) {
                 evidence.push(gap.evidence);
             }
         }
@@ -279,7 +280,11 @@ impl<'a> Ctx<'a> {
             }
             if verdict.truth == Truth::Unknown {
                 unknown = true;
-                needed.extend(verdict.needed);
+                if needed.is_empty() {
+                    needed = verdict.needed;
+                } else {
+                    needed.extend(verdict.needed);
+                }
             }
         }
         if unknown {

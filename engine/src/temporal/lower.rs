@@ -7,8 +7,8 @@ use std::collections::VecDeque;
 use pest::iterators::Pair;
 
 use super::ast::{
-    ref_join, Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind, Duration, Expr, Quant, Quantifier,
-    Shift, StrRef, Subject, Unit,
+    date_floor, ref_join, Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind, Duration, Expr, Quant,
+    Quantifier, Shift, StrRef, Subject, Unit,
 };
 use super::parser::{Rule, TemporalError};
 use crate::vocabulary::{FactType, Vocabulary};
@@ -223,9 +223,9 @@ impl<'a> Lowerer<'a> {
             }
             self.scope.pop();
         }
-        let join = match (&var, &body) {
-            (Some(var), Some(body)) => ref_join(var, body),
-            _ => None,
+        let (join, floor) = match (&var, &body) {
+            (Some(var), Some(body)) => (ref_join(var, body), date_floor(var, body)),
+            _ => (None, None),
         };
         Ok(Expr::Quant(Box::new(Quant {
             quantifier,
@@ -233,6 +233,7 @@ impl<'a> Lowerer<'a> {
             var,
             body,
             join,
+            floor,
         })))
     }
 

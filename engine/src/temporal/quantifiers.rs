@@ -75,7 +75,11 @@ impl<'a> Ctx<'a> {
                     Truth::True => found.held.push(event),
                     Truth::Unknown => {
                         found.unknown.push(event);
-                        found.needed.extend(verdict.needed);
+                        if found.needed.is_empty() {
+                            found.needed = verdict.needed;
+                        } else {
+                            found.needed.extend(verdict.needed);
+                        }
                     }
                     Truth::False => {}
                 }
@@ -93,13 +97,17 @@ impl<'a> Ctx<'a> {
         };
         let req = self.req;
         let all: &'a [Event] = req.events_slice(&quant.kind);
+        // Events dated before the body's floor cannot make it true (the
+        // slice is sorted by date).
+        let from = self.floor_index(quant, all);
+        let candidates = all.get(from..).unwrap_or_default();
         let events: Vec<&'a Event> = match self.join_value(quant) {
             // Only events with that ref, or none, can make the body true.
-            Some(wanted) => all
+            Some(wanted) => candidates
                 .iter()
                 .filter(|e| e.reference.as_deref().is_none_or(|r| r == wanted))
                 .collect(),
-            None => all.iter().collect(),
+            None => candidates.iter().collect(),
         };
         let mut found = self.search(&events, body, Some(decisive));
         if found.decided.is_none() {
@@ -134,6 +142,23 @@ impl<'a> Ctx<'a> {
                 crate::request::FactValue::Str(value) => Some(value.as_str()),
                 _ => None,
             },
+        }
+    }
+
+    /// The first event (of `all`, sorted by date) not ruled out by the
+    /// quantifier's date floor; 0 without one, for `all`, or when the
+    /// floor's date is unknown.
+    fn floor_index(&self, quant: &Quant, all: &[Event]) -> usize {
+        if quant.quantifier == Quantifier::All {
+            return 0;
+        }
+        let Some(floor) = &quant.floor else {
+            return 0;
+        };
+        match self.date(&floor.expr) {
+            Ok(bound) if floor.strict => all.partition_point(|e| e.date <= bound.date),
+            Ok(bound) => all.partition_point(|e| e.date < bound.date),
+            Err(_) => 0,
         }
     }
 

@@ -38,7 +38,7 @@ impl<'a> Ctx<'a> {
                 let event = self.event(var)?;
                 let until = event.until.ok_or_else(|| Gap {
                     needed: format!("{}.until", event.kind),
-                    evidence: format!("{} has no until", event.describe()),
+                    evidence: self.say(|| format!("{} has no until", event.describe())),
                 })?;
                 let text = self.say(|| format!("{} until {}", event.kind, format_date(until)));
                 (until, text)
@@ -75,7 +75,7 @@ impl<'a> Ctx<'a> {
                     }),
                     None => Err(Gap {
                         needed: format!("{}.ref", event.kind),
-                        evidence: format!("{} has no ref", event.describe()),
+                        evidence: self.say(|| format!("{} has no ref", event.describe())),
                     }),
                 }
             }

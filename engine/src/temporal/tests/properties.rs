@@ -86,6 +86,27 @@ fn joins_are_found_where_a_conjunct_fixes_the_ref() {
     }
 }
 
+#[test]
+fn date_floors_are_found_where_a_conjunct_bounds_the_date_from_below() {
+    for (source, floors) in [
+        (
+            "each x = security_incident e: no incident_reported r: r.date >= e.date and (e.ref absent or r.ref == e.ref);",
+            vec![true],
+        ),
+        (
+            "fact x = exists incident_reported r: date - 6 months < r.date and r.date <= date;",
+            vec![true],
+        ),
+        ("fact x = exists incident_reported r: r.date <= date;", vec![false]),
+        // The bound mentions the variable itself: no floor.
+        ("fact x = exists incident_reported r: r.date >= r.date - 1 day;", vec![false]),
+        // Not a conjunct.
+        ("fact x = exists incident_reported r: r.date >= date or r.ref absent;", vec![false]),
+    ] {
+        assert_eq!(only(source).floors(), floors, "{source}");
+    }
+}
+
 proptest! {
     #[test]
     fn add_months_never_panics(days in any::<i32>(), months in any::<i64>()) {
@@ -234,7 +255,7 @@ proptest! {
             .chain(reports.iter().map(|&(date, r)| event("incident_reported", date, REFS[r])))
             .collect();
         let agreement = match REFS[id] {
-            Some(id) => format!(r#""id": "{id}""#),
+            Some(id) => format!(r#""id": "{id}", "start": "2022-06-30""#),
             None => String::new(),
         };
         let req = request("2024-01-01", &agreement, "")
@@ -247,6 +268,10 @@ proptest! {
             "fact x = exists incident_reported r: matches(r, agreement.id) and r.date within 6 months before date;",
             "fact x = no incident_reported r: (agreement.id absent or r.ref == agreement.id) and r.date >= date - 1 year;",
             "fact x = all incident_reported r: r.ref == agreement.id;",
+            "fact x = exists security_incident e: no incident_reported r: r.date > e.date + 1 month;",
+            "fact x = exists incident_reported r: date - 6 months < r.date and r.date <= date;",
+            "fact x = exists incident_reported r: agreement.start <= r.date and matches(r, agreement.id);",
+            "fact x = all incident_reported r: r.date >= date - 1 year;",
         ] {
             let joined = only(source);
             let plain = joined.without_joins();
