@@ -641,6 +641,52 @@ fn parse_event(field: &str, value: &Value, vocab: &Vocabulary) -> Result<Event, 
     })
 }
 
+/// The JSON object of a request built from facts (used by the generators):
+/// `jurisdiction`, `date`, `action` and each fact in its object. A fact that
+/// implies another (`implies` in `facts.toml`) forces that one true, so the
+/// result is consistent. Materials and events are the caller's to add.
+pub(crate) fn request_object(
+    jurisdiction: &str,
+    date: NaiveDate,
+    action: &str,
+    mut facts: Vec<(String, FactValue)>,
+    vocab: &Vocabulary,
+) -> Map<String, Value> {
+    for def in vocab.facts() {
+        if let Some(target) = &def.implies {
+            let on = facts
+                .iter()
+                .any(|(p, v)| p == &def.path && *v == FactValue::Bool(true));
+            if on {
+                for (p, v) in facts.iter_mut() {
+                    if p == target {
+                        *v = FactValue::Bool(true);
+                    }
+                }
+            }
+        }
+    }
+    let mut top = Map::new();
+    top.insert(
+        "jurisdiction".into(),
+        Value::String(jurisdiction.to_string()),
+    );
+    top.insert("date".into(), Value::String(format_date(date)));
+    top.insert("action".into(), Value::String(action.to_string()));
+    for (path, value) in facts {
+        let Some((object, name)) = path.split_once('.') else {
+            continue;
+        };
+        if let Value::Object(map) = top
+            .entry(object.to_string())
+            .or_insert_with(|| Value::Object(Map::new()))
+        {
+            map.insert(name.to_string(), value.to_json());
+        }
+    }
+    top
+}
+
 fn truncate(s: &str) -> String {
     if s.chars().count() <= 64 {
         s.to_string()

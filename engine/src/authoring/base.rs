@@ -4,11 +4,11 @@
 //! search. Generators vary the facts of interest on top of it.
 
 use chrono::NaiveDate;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::dates::{add_days, add_months, format_date};
+use crate::dates::{add_days, add_months};
 use crate::engine::Engine;
-use crate::request::{FactValue, Request};
+use crate::request::{request_object, FactValue, Request};
 use crate::vocabulary::FactType;
 
 use super::space::{Pair, Space};
@@ -32,13 +32,6 @@ pub fn base_request(
 /// suggest (unrepaired).
 pub(crate) fn complete_request(space: &Space, pair: &Pair, date: NaiveDate) -> Option<Request> {
     let desires = space.desires(&pair.rules);
-    let mut top = Map::new();
-    top.insert(
-        "jurisdiction".into(),
-        Value::String(pair.jurisdiction.clone()),
-    );
-    top.insert("date".into(), Value::String(format_date(date)));
-    top.insert("action".into(), Value::String(pair.action.clone()));
     let mut facts: Vec<(String, FactValue)> = Vec::new();
     for path in &pair.reads.facts {
         let Some(ty) = space.fact_type(path) else {
@@ -50,32 +43,14 @@ pub(crate) fn complete_request(space: &Space, pair: &Pair, date: NaiveDate) -> O
         };
         facts.push((path.clone(), value));
     }
-    // Facts that imply others: keep the request consistent.
-    for def in space.vocabulary().facts() {
-        if let Some(target) = &def.implies {
-            let on = facts
-                .iter()
-                .any(|(p, v)| p == &def.path && *v == FactValue::Bool(true));
-            if on {
-                for (p, v) in facts.iter_mut() {
-                    if p == target {
-                        *v = FactValue::Bool(true);
-                    }
-                }
-            }
-        }
-    }
-    for (path, value) in facts {
-        let Some((object, name)) = path.split_once('.') else {
-            continue;
-        };
-        let entry = top
-            .entry(object.to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(map) = entry {
-            map.insert(name.to_string(), value.to_json());
-        }
-    }
+    // Facts that imply others are forced true: the request stays consistent.
+    let mut top = request_object(
+        &pair.jurisdiction,
+        date,
+        &pair.action,
+        facts,
+        space.vocabulary(),
+    );
     if pair.reads.reads_materials {
         let items: Vec<Value> = desires
             .materials

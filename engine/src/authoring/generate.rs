@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use crate::dates::{add_days, add_months, format_date};
-use crate::request::{FactValue, Request};
+use crate::request::{request_object, FactValue, Request};
 use crate::vocabulary::FactType;
 
 use super::changes::{apply_all, normalise, Change};
@@ -34,13 +34,6 @@ pub(crate) fn random_date(space: &Space, rng: &mut Rng) -> NaiveDate {
 pub(crate) fn random_request(space: &Space, pair: &Pair, rng: &mut Rng) -> Option<Request> {
     let date = random_date(space, rng);
     let reads = &pair.reads;
-    let mut top = Map::new();
-    top.insert(
-        "jurisdiction".into(),
-        Value::String(pair.jurisdiction.clone()),
-    );
-    top.insert("date".into(), Value::String(format_date(date)));
-    top.insert("action".into(), Value::String(pair.action.clone()));
     let months: Vec<i64> = reads.months.iter().copied().collect();
     let mut given: Vec<(String, FactValue)> = Vec::new();
     for path in &reads.facts {
@@ -114,30 +107,13 @@ pub(crate) fn random_request(space: &Space, pair: &Pair, rng: &mut Rng) -> Optio
         };
         given.push((path.clone(), value));
     }
-    for def in space.vocabulary().facts() {
-        if let Some(target) = &def.implies {
-            if given
-                .iter()
-                .any(|(p, v)| p == &def.path && *v == FactValue::Bool(true))
-            {
-                for (p, v) in given.iter_mut() {
-                    if p == target {
-                        *v = FactValue::Bool(true);
-                    }
-                }
-            }
-        }
-    }
-    for (path, value) in given {
-        if let Some((object, name)) = path.split_once('.') {
-            if let Value::Object(map) = top
-                .entry(object.to_string())
-                .or_insert_with(|| Value::Object(Map::new()))
-            {
-                map.insert(name.to_string(), value.to_json());
-            }
-        }
-    }
+    let mut top = request_object(
+        &pair.jurisdiction,
+        date,
+        &pair.action,
+        given,
+        space.vocabulary(),
+    );
     if reads.reads_materials && rng.chance(90) {
         let items: Vec<Value> = space
             .vocabulary()

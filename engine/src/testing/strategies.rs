@@ -18,7 +18,7 @@ use crate::authoring::{base_request, Pair, Space};
 use crate::bundle::Bundle;
 use crate::dates::{add_days, add_months, format_date};
 use crate::engine::Engine;
-use crate::request::{Event, FactValue, Request};
+use crate::request::{request_object, Event, FactValue, Request};
 use crate::vocabulary::{FactType, Vocabulary};
 
 /// What to generate.
@@ -516,37 +516,7 @@ fn build(
         };
         given.push((path.clone(), value));
     }
-    for def in vocab.facts() {
-        if let Some(target) = &def.implies {
-            if given
-                .iter()
-                .any(|(p, v)| p == &def.path && *v == FactValue::Bool(true))
-            {
-                for (p, v) in given.iter_mut() {
-                    if p == target {
-                        *v = FactValue::Bool(true);
-                    }
-                }
-            }
-        }
-    }
-    let mut top = Map::new();
-    top.insert(
-        "jurisdiction".into(),
-        Value::String(jurisdiction.to_string()),
-    );
-    top.insert("date".into(), Value::String(format_date(date)));
-    top.insert("action".into(), Value::String(action.to_string()));
-    for (path, value) in given {
-        if let Some((object, name)) = path.split_once('.') {
-            if let Value::Object(map) = top
-                .entry(object.to_string())
-                .or_insert_with(|| Value::Object(Map::new()))
-            {
-                map.insert(name.to_string(), value.to_json());
-            }
-        }
-    }
+    let mut top = request_object(jurisdiction, date, action, given, vocab);
     if let Some(items) = materials {
         top.insert(
             "materials".into(),
