@@ -361,10 +361,13 @@ impl Loader {
             None => None,
         };
         if let Some(schema) = &schema {
-            let actions: Vec<String> = schema
+            // Sorted: the schema yields them in hash order, which would make
+            // error messages and generated requests differ between runs.
+            let mut actions: Vec<String> = schema
                 .actions()
                 .map(|a| a.id().unescaped().to_string())
                 .collect();
+            actions.sort();
             let mut jurisdictions: Vec<String> = layers.iter().map(|l| l.id.clone()).collect();
             jurisdictions.sort();
             vocab.set_scope(actions, jurisdictions);
