@@ -1,11 +1,13 @@
 //! The decision of the contract. Field order is the contract's, so the JSON
 //! is byte-identical for the same request and bundle. `cleared` and
-//! `layer_report` are additions the contract allows.
+//! `layer_report` are additions the contract allows. With the `openapi`
+//! feature the types also describe themselves as OpenAPI schemas.
 
 use serde::{Deserialize, Serialize};
 
 /// `allow` or `deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every requirement held, no forbid fired, nothing was missing.
@@ -16,6 +18,7 @@ pub enum Verdict {
 
 /// Where a rule comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// Document number (or title, when it has none).
@@ -33,6 +36,7 @@ pub struct Source {
 
 /// One deciding rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     /// Catalog id (`pdao.coverage` when no regulation covers the request).
@@ -52,6 +56,7 @@ pub struct Reason {
 
 /// A rule displaced by a higher layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Overridden {
     /// The displaced rule.
@@ -64,6 +69,7 @@ pub struct Overridden {
 
 /// A duty the decision attaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Obligation {
     /// Catalog id.
@@ -83,6 +89,7 @@ pub struct Obligation {
 
 /// How one layer of the chain stood on the request date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LayerReport {
     /// Layer id.
@@ -99,6 +106,7 @@ pub struct LayerReport {
 
 /// The decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// The verdict.

@@ -31,3 +31,7 @@ pub use request::{
 };
 pub use rule::{Attaches, Effect, Rule};
 pub use vocabulary::{FactDef, FactType, Vocabulary, OBJECTS};
+
+/// The engine's version (the crate version), recorded with each decision
+/// by services that keep an audit trail.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
