@@ -6,6 +6,7 @@
 mod check;
 mod diff;
 mod report;
+mod serve;
 mod test_cmd;
 mod why_not;
 
@@ -88,6 +89,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve decisions over HTTP: /v1/decide, /v1/decide/batch, /v1/explain,
+    /// /v1/why-not, /v1/bundle, probes, metrics and /openapi.json.
+    ///
+    /// Binds 127.0.0.1:8181 by default. SIGHUP reloads the bundle and
+    /// reopens the decision log; SIGTERM/SIGINT stop accepting, finish the
+    /// requests in flight and flush the log. Exit 0 after a clean stop, 1
+    /// when it cannot start.
+    Serve(serve::ServeArgs),
+    /// The decision log of `pdao serve`.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
     /// For a denied request: the smallest verified changes of facts or events that would allow it.
     ///
     /// Exit 0 when allowed already or a solution is found, 2 when none is
@@ -101,6 +115,22 @@ enum Command {
         /// Print one JSON document instead.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Check the hash chain of decision log files (rotated files in order).
+    ///
+    /// Exit 0 when intact, 2 at the first altered, removed or reordered
+    /// record (named with its file and line), 1 when a file cannot be read.
+    Verify {
+        /// The files, oldest first.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Accept a first record that continues a chain whose earlier files are not given.
+        #[arg(long)]
+        partial: bool,
     },
 }
 
@@ -130,6 +160,10 @@ fn main() -> ExitCode {
             requests,
             json,
         } => diff::run(&old, &new, seed, requests, json),
+        Command::Serve(args) => serve::run(cli.policies.as_deref(), args),
+        Command::Log {
+            command: LogCommand::Verify { files, partial },
+        } => serve::verify(&files, partial),
         Command::WhyNot { file, budget, json } => {
             why_not::run(cli.policies.as_deref(), file.as_deref(), budget, json)
         }
