@@ -142,8 +142,9 @@ async fn sighup_reloads_the_bundle_and_reopens_the_log_for_rotation() {
     assert_eq!(code, Some(0));
     assert!(stdout.contains("seq 4–5"), "{stdout}");
     // Files given out of order.
-    let (code, _, stderr) = verify(&[&log, &rotated], true);
+    let (code, _, stderr) = verify(&[&log, &rotated], false);
     assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("error[removed]"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
