@@ -579,7 +579,7 @@ pub(crate) async fn reload(
         Ok(info) => Ok(json_response(StatusCode::OK, pretty(&info)?)),
         Err(failure) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 problems: failure.problems,
                 ..ErrorBody::new(
                     "bundle",
@@ -588,7 +588,7 @@ pub(crate) async fn reload(
                         failure.message
                     ),
                 )
-            },
+            }),
             header: None,
         }),
     }
@@ -669,7 +669,7 @@ pub(crate) async fn not_found(
 ) -> ApiError {
     let admin = shared.config.admin_token.is_some();
     ApiError {
-        body: ErrorBody {
+        body: Box::new(ErrorBody {
             endpoints: crate::ROUTES
                 .iter()
                 .filter(|r| admin || !r.ends_with("/v1/bundle/reload"))
@@ -682,7 +682,7 @@ pub(crate) async fn not_found(
                     uri.path()
                 ),
             )
-        },
+        }),
         ..ApiError::new(StatusCode::NOT_FOUND, "not_found", "")
     }
 }

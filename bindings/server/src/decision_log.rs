@@ -309,9 +309,14 @@ fn parse_mask(text: &str) -> Result<Vec<String>, LogError> {
 /// [`MASK`]; whether anything was masked.
 fn mask(value: &mut Value, path: &[String]) -> bool {
     match value {
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |any, item| mask(item, path) || any),
+        Value::Array(items) => {
+            // Every element, not only up to the first masked one.
+            let mut any = false;
+            for item in items {
+                any |= mask(item, path);
+            }
+            any
+        }
         Value::Object(map) => {
             let Some((first, rest)) = path.split_first() else {
                 return false;

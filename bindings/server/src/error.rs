@@ -81,7 +81,8 @@ impl ErrorBody {
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    /// Boxed: the error path is cold, and results stay small.
+    pub body: Box<ErrorBody>,
     /// `Allow` (405) or `WWW-Authenticate` (401).
     pub header: Option<(header::HeaderName, HeaderValue)>,
 }
@@ -90,7 +91,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            body: ErrorBody::new(code, message),
+            body: Box::new(ErrorBody::new(code, message)),
             header: None,
         }
     }
@@ -99,7 +100,7 @@ impl ApiError {
     pub fn request(error: &RequestError) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
-            body: ErrorBody::from_request(error),
+            body: Box::new(ErrorBody::from_request(error)),
             header: None,
         }
     }

@@ -612,7 +612,7 @@ async fn shape_errors(request: axum::extract::Request, next: axum::middleware::N
     }
     let mut shaped = ApiError {
         status,
-        body,
+        body: Box::new(body),
         header: None,
     }
     .into_response();

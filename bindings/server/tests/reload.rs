@@ -106,7 +106,7 @@ async fn twenty_switches_under_load_lose_no_request_and_mix_no_versions() {
     for c in clients {
         c.await.unwrap();
     }
-    let answers = answers.lock().unwrap();
+    let answers = std::mem::take(&mut *answers.lock().unwrap());
     assert!(answers.len() > 40, "only {} decisions", answers.len());
     let mut seen = std::collections::BTreeSet::new();
     for a in answers.iter() {

@@ -787,7 +787,7 @@ async fn each_decision_is_recorded_chained_and_masked_before_it_is_answered() {
         "{metrics}"
     );
     server.stop().await.unwrap();
-    let report = pdao_server::decision_log::verify(&[log.clone()], false).unwrap();
+    let report = pdao_server::decision_log::verify(std::slice::from_ref(&log), false).unwrap();
     assert_eq!(report.records, 5);
 
     // A restart continues the chain.
@@ -886,7 +886,7 @@ async fn editing_deleting_or_reordering_one_line_is_detected() {
             content.push('\n');
         }
         std::fs::write(&path, content).unwrap();
-        let error = pdao_server::decision_log::verify(&[path.clone()], false).unwrap_err();
+        let error = pdao_server::decision_log::verify(std::slice::from_ref(&path), false).unwrap_err();
         assert_eq!((error.kind, error.line), (kind, line), "{name}: {error}");
         let output = std::process::Command::new(pdao)
             .args(["log", "verify"])
