@@ -886,7 +886,8 @@ async fn editing_deleting_or_reordering_one_line_is_detected() {
             content.push('\n');
         }
         std::fs::write(&path, content).unwrap();
-        let error = pdao_server::decision_log::verify(std::slice::from_ref(&path), false).unwrap_err();
+        let error =
+            pdao_server::decision_log::verify(std::slice::from_ref(&path), false).unwrap_err();
         assert_eq!((error.kind, error.line), (kind, line), "{name}: {error}");
         let output = std::process::Command::new(pdao)
             .args(["log", "verify"])
