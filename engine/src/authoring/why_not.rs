@@ -97,6 +97,23 @@ impl WhyNot {
     pub fn allowed(&self) -> bool {
         self.decision.is_allow()
     }
+
+    /// The answer as one JSON document, as `pdao why-not --json` prints it:
+    /// `{decision, reasons, solutions: [{changes, request}], unfixable,
+    /// evaluations, bound_reached}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "decision": if self.allowed() { "allow" } else { "deny" },
+            "reasons": self.decision.reason_ids(),
+            "solutions": self.solutions.iter().map(|s| serde_json::json!({
+                "changes": s.lines(),
+                "request": s.request.to_json(),
+            })).collect::<Vec<_>>(),
+            "unfixable": self.unfixable,
+            "evaluations": self.evaluations,
+            "bound_reached": self.exhausted,
+        })
+    }
 }
 
 /// Searches for minimal changes that make a denied request allowed.
