@@ -54,7 +54,7 @@ pub struct BatchResult {
 
 #[derive(Serialize)]
 struct Row<'a> {
-    key: Option<&'a RawValue>,
+    key: Option<Key<'a>>,
     decision: &'static str,
     reasons: Vec<&'a str>,
     missing: &'a [String],
@@ -68,14 +68,49 @@ struct ObligationRow<'a> {
     due: Option<&'a str>,
 }
 
+/// A key as written: its JSON as it stands, or (for a string column) a
+/// string key as itself and any other key as its JSON text.
+enum Key<'a> {
+    Raw(&'a RawValue),
+    Text(&'a str),
+}
+
+impl Serialize for Key<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Key::Raw(raw) => raw.serialize(serializer),
+            Key::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+fn key_of(raw: Option<&RawValue>, string_keys: bool) -> Option<Key<'_>> {
+    let raw = raw?;
+    let text = raw.get();
+    if !string_keys || text.starts_with('"') {
+        Some(Key::Raw(raw))
+    } else if text == "null" {
+        None
+    } else {
+        Some(Key::Text(text))
+    }
+}
+
 /// One record's outcome, before it is written.
 struct Outcome {
     key: Option<Box<RawValue>>,
     result: Result<Decision, ErrorInfo>,
 }
 
-/// Decides every record of a batch on `threads` threads.
-pub fn run(engine: &Engine, records: &Records<'_>, threads: usize) -> BatchResult {
+/// Decides every record of a batch on `threads` threads. With
+/// `string_keys`, every key is written as a string (for a Parquet column of
+/// one type): a string key as itself, any other as its JSON text.
+pub fn run(
+    engine: &Engine,
+    records: &Records<'_>,
+    threads: usize,
+    string_keys: bool,
+) -> BatchResult {
     let outcomes: Vec<Option<Outcome>> = match records {
         Records::Requests { texts, keys } => {
             let decided = map_in_order(texts, threads, |text| match text {
@@ -114,7 +149,7 @@ pub fn run(engine: &Engine, records: &Records<'_>, threads: usize) -> BatchResul
     };
     let mut out = BatchResult::default();
     for outcome in outcomes.iter().flatten() {
-        write_row(&mut out, outcome);
+        write_row(&mut out, outcome, string_keys);
     }
     out
 }
@@ -167,22 +202,25 @@ fn envelope_error(error: &serde_json::Error) -> ErrorInfo {
                 "`(record)` must be an object with the request and its key",
             )
         },
-        Category::Io | Category::Syntax | Category::Eof => ErrorInfo {
-            line: Some(error.line()),
-            column: Some(error.column()),
-            ..ErrorInfo::new(
-                "invalid_json",
-                format!(
-                    "invalid JSON at line {}, column {}: {error}",
-                    error.line(),
-                    error.column()
-                ),
-            )
-        },
+        Category::Io | Category::Syntax | Category::Eof => {
+            let (line, column) = (error.line(), error.column());
+            let text = error.to_string();
+            let what = text
+                .strip_suffix(&format!(" at line {line} column {column}"))
+                .unwrap_or(&text);
+            ErrorInfo {
+                line: Some(line),
+                column: Some(column),
+                ..ErrorInfo::new(
+                    "invalid_json",
+                    format!("invalid JSON at line {line}, column {column}: {what}"),
+                )
+            }
+        }
     }
 }
 
-fn write_row(out: &mut BatchResult, outcome: &Outcome) {
+fn write_row(out: &mut BatchResult, outcome: &Outcome, string_keys: bool) {
     let no_missing: [String; 0] = [];
     let row = match &outcome.result {
         Ok(decision) => {
@@ -192,7 +230,7 @@ fn write_row(out: &mut BatchResult, outcome: &Outcome) {
                 out.denied += 1;
             }
             Row {
-                key: outcome.key.as_deref(),
+                key: key_of(outcome.key.as_deref(), string_keys),
                 decision: if decision.is_allow() { "allow" } else { "deny" },
                 reasons: decision.reason_ids(),
                 missing: &decision.missing,
@@ -210,7 +248,7 @@ fn write_row(out: &mut BatchResult, outcome: &Outcome) {
         Err(error) => {
             out.errors += 1;
             Row {
-                key: outcome.key.as_deref(),
+                key: key_of(outcome.key.as_deref(), string_keys),
                 decision: "deny",
                 reasons: Vec::new(),
                 missing: &no_missing,

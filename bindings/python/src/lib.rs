@@ -372,8 +372,9 @@ impl PyEngine {
     /// and returns `(rows, allowed, denied, errors)`, the rows as JSON
     /// Lines. With `envelope=(key, request)` each record is a JSON Lines
     /// envelope; otherwise each is a request's JSON text and `keys` (JSON
-    /// texts, or None) are their keys.
-    #[pyo3(signature = (records, *, keys = None, envelope = None, threads = None))]
+    /// texts, or None) are their keys. `string_keys` writes every key as a
+    /// string (a non-string key as its JSON text).
+    #[pyo3(signature = (records, *, keys = None, envelope = None, threads = None, string_keys = false))]
     fn _audit_batch(
         &self,
         py: Python<'_>,
@@ -381,6 +382,7 @@ impl PyEngine {
         keys: Option<Vec<String>>,
         envelope: Option<(String, String)>,
         threads: Option<usize>,
+        string_keys: bool,
     ) -> PyResult<(String, usize, usize, usize)> {
         let mut inputs = Vec::new();
         for record in records.try_iter()? {
@@ -414,7 +416,7 @@ impl PyEngine {
                     keys: keys.as_deref(),
                 },
             };
-            audit::run(engine, &records, threads)
+            audit::run(engine, &records, threads, string_keys)
         });
         Ok((result.text, result.allowed, result.denied, result.errors))
     }

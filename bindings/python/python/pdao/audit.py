@@ -158,10 +158,11 @@ def _decide_lines(
     request_field: str,
     policies: Optional[str],
     threads: Optional[int],
+    string_keys: bool,
 ) -> _Part:
     engine = engine_for(policies)
     text, allowed, denied, errors = engine._audit_batch(
-        lines, envelope=(key, request_field), threads=threads
+        lines, envelope=(key, request_field), threads=threads, string_keys=string_keys
     )
     return (text, allowed, denied, errors, engine.policy_version)
 
@@ -183,12 +184,13 @@ def _dask_lines(
     request_field: str,
     policies: Optional[str],
     threads: Optional[int],
+    string_keys: bool,
 ) -> List[_Part]:
     # dask.bag reads text with errors="surrogateescape": give the engine the
     # file's bytes back, so a line that is not UTF-8 gets the same error as
     # in process.
     raw = [line.encode("utf-8", "surrogateescape") for line in lines]
-    return [_decide_lines(raw, key, request_field, policies, threads)]
+    return [_decide_lines(raw, key, request_field, policies, threads, string_keys)]
 
 
 def _dask_records(
@@ -197,8 +199,9 @@ def _dask_records(
     request_field: str,
     policies: Optional[str],
     threads: Optional[int],
+    string_keys: bool,
 ) -> List[_Part]:
-    return [_decide_lines(list(lines), key, request_field, policies, threads)]
+    return [_decide_lines(list(lines), key, request_field, policies, threads, string_keys)]
 
 
 def _dask_parquet(
@@ -310,9 +313,12 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[List[Any]]:
 
 
 def _row_schema() -> "pyarrow.Schema":
+    """The Parquet rows; ``key`` is a string column unless the input was
+    Parquet, whose key column is kept as it is."""
     pa = _require_pyarrow()
     return pa.schema(
         [
+            ("key", pa.string()),
             ("decision", pa.string()),
             ("reasons", pa.list_(pa.string())),
             ("missing", pa.list_(pa.string())),
@@ -349,7 +355,6 @@ class _Writer:
         self.format = fmt
         self._file: Optional[IO[str]] = None
         self._parquet: Any = None
-        self._key_type: Any = None
         self.policy_version: Optional[str] = None
         if self.output is None:
             self.rows = []
@@ -378,6 +383,11 @@ class _Writer:
         elif text:
             self._write_parquet(text, keys)
 
+    @property
+    def string_keys(self) -> bool:
+        """Whether the rows must carry string keys (Parquet from JSON input)."""
+        return self.format == "parquet"
+
     def _write_parquet(self, text: str, keys: Optional["pyarrow.Array"]) -> None:
         pa = _require_pyarrow()
         schema = _row_schema()
@@ -385,51 +395,17 @@ class _Writer:
             io.BytesIO(text.encode("utf-8")),
             read_options=pa.json.ReadOptions(block_size=max(1 << 20, 2 * len(text))),
             parse_options=pa.json.ParseOptions(
-                explicit_schema=schema,
-                unexpected_field_behavior="ignore" if keys is not None else "infer",
+                explicit_schema=schema, unexpected_field_behavior="ignore"
             ),
         )
-        if keys is None:
-            keys = (
-                table.column("key").combine_chunks()
-                if "key" in table.column_names
-                else pa.nulls(table.num_rows)
-            )
-        keys = self._unify_keys(keys)
-        columns = [keys] + [table.column(name) for name in schema.names]
-        table = pa.Table.from_arrays(columns, names=["key"] + schema.names)
+        if keys is not None:
+            table = table.set_column(0, "key", keys)
         if self._parquet is None:
-            pq = pa.parquet
             metadata = {b"pdao.policy_version": (self.policy_version or "").encode()}
-            self._parquet = pq.ParquetWriter(
+            self._parquet = pa.parquet.ParquetWriter(
                 self.output, table.schema.with_metadata(metadata)
             )
         self._parquet.write_table(table.replace_schema_metadata(self._parquet.schema.metadata))
-
-    def _unify_keys(self, keys: "pyarrow.Array") -> "pyarrow.Array":
-        """The first batch with a typed key fixes the key column's type."""
-        pa = _require_pyarrow()
-        if self._parquet is None:
-            if not pa.types.is_null(keys.type):
-                self._key_type = keys.type
-            return keys if self._key_type is None else keys.cast(self._key_type)
-        target = self._parquet.schema_arrow.field("key").type
-        if keys.type == target:
-            return keys
-        if pa.types.is_null(target):
-            if keys.null_count == len(keys):
-                return pa.nulls(len(keys))
-            raise PdaoError(
-                "the first records had no key and later ones do: give every record a key, "
-                "or write JSON Lines"
-            )
-        try:
-            return keys.cast(target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-            raise PdaoError(
-                f"the records' keys are not all of one type ({target} and {keys.type}); "
-                "write JSON Lines, or give the keys one type"
-            ) from e
 
     def close(self) -> None:
         if self._parquet is not None:
@@ -438,8 +414,7 @@ class _Writer:
         elif self.format == "parquet" and self.output is not None:
             # No rows at all: still an empty, valid file.
             pa = _require_pyarrow()
-            schema = pa.schema([("key", pa.null())] + list(_row_schema()))
-            pa.parquet.write_table(schema.empty_table(), self.output)
+            pa.parquet.write_table(_row_schema().empty_table(), self.output)
         if self._file is not None and self._file is not sys.stdout:
             self._file.close()
         elif self._file is not None:
@@ -612,7 +587,9 @@ def _audit_in_process(
         try:
             with open(path, "rb") as lines:
                 for chunk in _chunks(lines, batch_size):
-                    part = _decide_lines(chunk, key, request_field, policies, threads)
+                    part = _decide_lines(
+                        chunk, key, request_field, policies, threads, writer.string_keys
+                    )
                     writer.write(part)
                     bar.update(result.add(part))
         finally:
@@ -623,7 +600,9 @@ def _audit_in_process(
     bar = _Progress(progress, len(lines))
     try:
         for chunk in _chunks(lines, batch_size):
-            part = _decide_lines(chunk, key, request_field, policies, threads)
+            part = _decide_lines(
+                chunk, key, request_field, policies, threads, writer.string_keys
+            )
             writer.write(part)
             bar.update(result.add(part))
     finally:
@@ -675,12 +654,14 @@ def _audit_on_dask(
             else:
                 bag = db.read_text(
                     path, blocksize=batch_size * 1024, errors="surrogateescape"
-                ).map_partitions(_dask_lines, key, request_field, policies, threads)
+                ).map_partitions(
+                    _dask_lines, key, request_field, policies, threads, writer.string_keys
+                )
         else:
             lines = [_record_line(i, r) for i, r in enumerate(source)]
             total = len(lines)
             bag = db.from_sequence(lines, partition_size=batch_size).map_partitions(
-                _dask_records, key, request_field, policies, threads
+                _dask_records, key, request_field, policies, threads, writer.string_keys
             )
         parts = bag.to_delayed()
         futures = client.compute(parts)
