@@ -361,10 +361,13 @@ impl Loader {
             None => None,
         };
         if let Some(schema) = &schema {
-            let actions: Vec<String> = schema
+            // Sorted: the schema yields them in hash-map order, and the
+            // `unknown_action` message lists them.
+            let mut actions: Vec<String> = schema
                 .actions()
                 .map(|a| a.id().unescaped().to_string())
                 .collect();
+            actions.sort();
             let mut jurisdictions: Vec<String> = layers.iter().map(|l| l.id.clone()).collect();
             jurisdictions.sort();
             vocab.set_scope(actions, jurisdictions);
@@ -452,19 +455,26 @@ impl Loader {
         // Strict validation against the schema.
         if let Some(schema) = &schema {
             let result = Validator::new(schema.clone()).validate(&all, ValidationMode::Strict);
+            // Cedar reports them in the order of a hash map (per action):
+            // sorted, the same bundle gives the same problems every run.
+            let mut found = Vec::new();
             for error in result.validation_errors() {
                 let id = error.policy_id().to_string();
                 let Some(origin) = origins.get(&id) else {
-                    self.problems
-                        .push(BundleProblem::new("schema", &id, error.to_string()));
+                    found.push(BundleProblem::new("schema", &id, error.to_string()));
                     continue;
                 };
                 let problem = BundleProblem::new("schema", origin.file, error.to_string());
-                self.problems.push(match first_span(error) {
+                found.push(match first_span(error) {
                     Some((offset, len)) => problem.at_span(origin.text, offset, len),
                     None => problem.at_span(origin.text, origin.start, 6),
                 });
             }
+            found.sort_by(|a, b| {
+                (&a.file, a.line, a.column, &a.message)
+                    .cmp(&(&b.file, b.line, b.column, &b.message))
+            });
+            self.problems.extend(found);
         }
 
         self.check_rules(&rules, &layers, &definitions, &definition_layer, &files);

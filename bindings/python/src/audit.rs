@@ -268,7 +268,7 @@ fn write_row(out: &mut BatchResult, outcome: &Outcome, string_keys: bool) {
 struct Envelope<'a> {
     key: Option<&'a RawValue>,
     request: Option<&'a RawValue>,
-    /// The first of `key` or `request` given twice.
+    /// The first of `key` or `request` given twice (the first value is kept).
     duplicate: Option<String>,
 }
 
@@ -311,10 +311,11 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
             } else {
                 continue;
             };
-            if slot.is_some() && envelope.duplicate.is_none() {
+            if slot.is_none() {
+                *slot = Some(value);
+            } else if envelope.duplicate.is_none() {
                 envelope.duplicate = Some(name.into_owned());
             }
-            *slot = Some(value);
         }
         Ok(envelope)
     }

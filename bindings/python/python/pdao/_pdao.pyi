@@ -78,6 +78,7 @@ class Engine:
         keys: Optional[List[str]] = None,
         envelope: Optional[Tuple[str, str]] = None,
         threads: Optional[int] = None,
+        string_keys: bool = False,
     ) -> Tuple[str, int, int, int]: ...
 
 def check_dir(path: _Path) -> CheckSummary:

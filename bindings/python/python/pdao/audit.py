@@ -126,13 +126,13 @@ def engines_built() -> int:
     return _ENGINES_BUILT
 
 
-try:  # Dask is optional: the plugin exists only where distributed is installed.
+try:  # Dask is optional: without it the plugin is a plain object, never registered.
     from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPluginBase
 except ImportError:  # pragma: no cover - without the dask extra
-    _WorkerPluginBase = object
+    _WorkerPluginBase = object  # type: ignore[misc, assignment]
 
 
-class EnginePlugin(_WorkerPluginBase):  # type: ignore[misc, valid-type]
+class EnginePlugin(_WorkerPluginBase):
     """Builds the worker's engine when the worker starts (or joins), so that
     no partition pays for loading the bundle and each worker loads it once."""
 
@@ -282,7 +282,9 @@ def _parquet_columns(
     if key is None:
         key_array = pa.nulls(table.num_rows)
     else:
-        key_array = table.column(key).combine_chunks()
+        key_array = table.column(key)
+        if isinstance(key_array, pa.ChunkedArray):
+            key_array = key_array.combine_chunks()
     keys = [_json_key(k) for k in key_array.to_pylist()]
     return keys, requests, key_array
 
@@ -585,8 +587,8 @@ def _audit_in_process(
             return
         bar = _Progress(progress, None)
         try:
-            with open(path, "rb") as lines:
-                for chunk in _chunks(lines, batch_size):
+            with open(path, "rb") as file:
+                for chunk in _chunks(file, batch_size):
                     part = _decide_lines(
                         chunk, key, request_field, policies, threads, writer.string_keys
                     )
