@@ -166,6 +166,23 @@ impl PyEngine {
     }
 }
 
+/// A batch's results as a Python list: each success converted by `convert`,
+/// each error as its `RequestError` instance (not raised).
+fn results_to_list<'py, T>(
+    py: Python<'py>,
+    results: &[Result<T, ErrorInfo>],
+    convert: impl Fn(Python<'py>, &T) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for result in results {
+        match result {
+            Ok(value) => out.append(convert(py, value)?)?,
+            Err(error) => out.append(error.to_py(py)?)?,
+        }
+    }
+    Ok(out)
+}
+
 fn check_threads(threads: Option<usize>) -> PyResult<Option<usize>> {
     match threads {
         Some(0) => Err(PyValueError::new_err(
@@ -322,14 +339,7 @@ impl PyEngine {
             inputs.push(encode_object(py, &request?)?);
         }
         let results = self.decide_inputs(py, inputs, threads);
-        let out = PyList::empty(py);
-        for result in &results {
-            match result {
-                Ok(decision) => out.append(decision_to_py(py, decision)?)?,
-                Err(error) => out.append(error.to_py(py)?)?,
-            }
-        }
-        Ok(out)
+        results_to_list(py, &results, decision_to_py)
     }
 
     /// `decide_many` on JSON texts (str or bytes): each result is the
@@ -358,14 +368,9 @@ impl PyEngine {
                 Input::Invalid(error) => Err(error.clone()),
             })
         });
-        let out = PyList::empty(py);
-        for result in &results {
-            match result {
-                Ok(text) => out.append(text)?,
-                Err(error) => out.append(error.to_py(py)?)?,
-            }
-        }
-        Ok(out)
+        results_to_list(py, &results, |py, text| {
+            Ok(PyString::new(py, text).into_any())
+        })
     }
 
     /// The audit's work on one batch (see `pdao.audit`): decides `records`

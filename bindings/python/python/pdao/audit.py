@@ -585,26 +585,31 @@ def _audit_in_process(
             finally:
                 bar.close()
             return
-        bar = _Progress(progress, None)
-        try:
-            with open(path, "rb") as file:
-                for chunk in _chunks(file, batch_size):
-                    part = _decide_lines(
-                        chunk, key, request_field, policies, threads, writer.string_keys
-                    )
-                    writer.write(part)
-                    bar.update(result.add(part))
-        finally:
-            bar.close()
+        with open(path, "rb") as file:
+            _decide_all_lines(file, None, writer, result, key, request_field, policies,
+                              batch_size, threads, progress)
         return
-    records = list(source)
-    lines = [_record_line(i, r) for i, r in enumerate(records)]
-    bar = _Progress(progress, len(lines))
+    lines = [_record_line(i, r) for i, r in enumerate(source)]
+    _decide_all_lines(lines, len(lines), writer, result, key, request_field, policies,
+                      batch_size, threads, progress)
+
+
+def _decide_all_lines(
+    lines: Iterable[Union[str, bytes]],
+    total: Optional[int],
+    writer: _Writer,
+    result: AuditResult,
+    key: str,
+    request_field: str,
+    policies: Optional[str],
+    batch_size: int,
+    threads: Optional[int],
+    progress: Optional[bool],
+) -> None:
+    bar = _Progress(progress, total)
     try:
         for chunk in _chunks(lines, batch_size):
-            part = _decide_lines(
-                chunk, key, request_field, policies, threads, writer.string_keys
-            )
+            part = _decide_lines(chunk, key, request_field, policies, threads, writer.string_keys)
             writer.write(part)
             bar.update(result.add(part))
     finally:
