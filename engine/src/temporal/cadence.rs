@@ -217,9 +217,8 @@ impl<'a> Ctx<'a> {
                     needed: path.clone(),
                     evidence: self.say(|| {
                         format!(
-                            "{} of the {} {} carry a ref and {path} is not given",
+                            "{} {} with a ref may or may not concern this request: {path} is not given",
                             possible.len() - sure.len(),
-                            possible.len(),
                             cadence.kind
                         )
                     }),

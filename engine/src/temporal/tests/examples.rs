@@ -283,7 +283,7 @@ fn c1c_quarterly_reports_counted_from_the_anchor() {
     assert_eq!(undecided.needed, ["agreement.id".to_string()].into());
     assert_eq!(
         undecided.evidence,
-        "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 1 certainly counted, 2 possibly: depends on agreement.id; 1 of the 2 quarterly_report carry a ref and agreement.id is not given"
+        "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 1 certainly counted, 2 possibly: depends on agreement.id; 1 quarterly_report with a ref may or may not concern this request: agreement.id is not given"
     );
     // Reports without a ref count whatever the id: decided without it.
     let general = format!("{one}, {}", event("quarterly_report", "2025-11-01"));
