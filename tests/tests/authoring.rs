@@ -17,7 +17,7 @@ use std::process::{Command, Output};
 use pdao::authoring::{
     changed_rules, diff, why_not, Change, DiffOptions, RuleChangeKind, WhyNotOptions,
 };
-use pdao::dates::{add_days, add_months};
+use pdao::dates::last_day;
 use pdao::{Bundle, Engine, FactValue, Request, Verdict};
 use serde_json::Value;
 
@@ -99,8 +99,8 @@ fn three_year_term(name: &str) -> Copy {
     let copy = Copy::of_policies(name);
     copy.edit(
         "hangzhou/time.rules",
-        "fact hz_term_two_years = agreement.start + 24 months - 1 day <= agreement.end and agreement.end <= agreement.start + 24 months;",
-        "fact hz_term_two_years = agreement.start + 36 months - 1 day <= agreement.end and agreement.end <= agreement.start + 36 months;",
+        "fact hz_term_two_years = agreement.end == last_day(agreement.start, 24 months);",
+        "fact hz_term_two_years = agreement.end == last_day(agreement.start, 36 months);",
     );
     copy.edit(
         "hangzhou/agreement.cedar",
@@ -220,16 +220,15 @@ fn pdao_test_on_a_changed_bundle_names_the_cases_the_change_breaks() {
 // ---------------------------------------------------------------------------
 // pdao diff
 
-/// Whether `end` is `months` after `start` under the exact reading (the day
-/// before the anniversary, or the anniversary).
+/// Whether the term from `start` to `end` (both days included) lasts
+/// exactly `months` (catalog §6.1: `end == last_day(start, months)`).
 fn exact_term(r: &Request, months: i64) -> bool {
     let (Some(FactValue::Date(start)), Some(FactValue::Date(end))) =
         (r.fact("agreement.start"), r.fact("agreement.end"))
     else {
         return false;
     };
-    let anniversary = add_months(*start, months);
-    *end == anniversary || *end == add_days(anniversary, -1)
+    *end == last_day(*start, months)
 }
 
 #[test]
@@ -361,8 +360,21 @@ fn pdao_diff_reports_the_change_and_exits_2() {
         stdout.contains("modified hangzhou.agreement.term [hangzhou]"),
         "{stdout}"
     );
-    assert!(stdout.contains("- fact hz_term_two_years = agreement.start + 24 months"));
-    assert!(stdout.contains("+ fact hz_term_two_years = agreement.start + 36 months"));
+    assert!(stdout.contains(
+        "- fact hz_term_two_years = agreement.end == last_day(agreement.start, 24 months);"
+    ));
+    assert!(stdout.contains(
+        "+ fact hz_term_two_years = agreement.end == last_day(agreement.start, 36 months);"
+    ));
+    // The share of decisions that change, by action and by jurisdiction.
+    assert!(
+        stdout.contains("decision changes by action (changed / generated):"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("decision changes by jurisdiction (changed / generated):"),
+        "{stdout}"
+    );
     let summary = stdout
         .lines()
         .find(|l| l.starts_with("1 rule changed; "))
@@ -386,6 +398,34 @@ fn pdao_diff_reports_the_change_and_exits_2() {
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["changed_rules"][0]["rule"], "hangzhou.agreement.term");
     assert_eq!(v["groups"][0]["pairs"][0], "hangzhou/sign_agreement");
+    // Only Hangzhou signatures change decision; every action and
+    // jurisdiction generated is listed with its count.
+    let by_action = v["by_action"].as_array().unwrap();
+    let by_jurisdiction = v["by_jurisdiction"].as_array().unwrap();
+    let total = |rows: &Vec<Value>| {
+        rows.iter()
+            .map(|r| r["requests"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(total(by_action), 1000);
+    assert_eq!(total(by_jurisdiction), 1000);
+    for (rows, key, only) in [
+        (by_action, "action", "sign_agreement"),
+        (by_jurisdiction, "jurisdiction", "hangzhou"),
+    ] {
+        for row in rows {
+            let changes = row["decision_changes"].as_u64().unwrap();
+            assert_eq!(
+                changes,
+                row["allow_to_deny"].as_u64().unwrap() + row["deny_to_allow"].as_u64().unwrap()
+            );
+            if row[key] != only {
+                assert_eq!(changes, 0, "{row}");
+            }
+        }
+        let changed = rows.iter().find(|r| r[key] == only).unwrap();
+        assert_eq!(changed["decision_changes"], v["decision_changes"]);
+    }
     assert!(v["groups"][0]["example"]["request"].is_object());
 }
 

@@ -23,6 +23,20 @@ pub fn request_error(source: &str, error: &RequestError) {
 
 /// Every problem of a bundle, each with its source excerpt when known.
 pub fn bundle_problems(problems: &[BundleProblem]) {
+    problem_lines(problems);
+    eprintln!(
+        "pdao: {} problem(s); the bundle was not loaded",
+        problems.len()
+    );
+}
+
+/// What an audit of a loaded bundle found (quotes, catalog scopes): one
+/// line per problem, at the policy's file and line.
+pub fn audit_problems(problems: &[BundleProblem]) {
+    problem_lines(problems);
+}
+
+fn problem_lines(problems: &[BundleProblem]) {
     for problem in problems {
         eprintln!("pdao: error[{}]: {problem}", problem.code);
         if let (Some(text), Some((offset, len))) = (&problem.source_text, problem.span) {
@@ -43,8 +57,4 @@ pub fn bundle_problems(problems: &[BundleProblem]) {
             }
         }
     }
-    eprintln!(
-        "pdao: {} problem(s); the bundle was not loaded",
-        problems.len()
-    );
 }

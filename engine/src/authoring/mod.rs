@@ -16,6 +16,6 @@ pub mod why_not;
 pub use base::base_request;
 pub use changes::{apply_all, Change};
 pub use coverage::{run_cases, CaseReport, Coverage, LayerCoverage, RuleSides, SuiteReport};
-pub use diff::{changed_rules, diff, DiffOptions, DiffReport, RuleChange, RuleChangeKind};
+pub use diff::{changed_rules, diff, DiffOptions, DiffReport, RuleChange, RuleChangeKind, Share};
 pub use space::{Literals, Pair, Reads, Space};
 pub use why_not::{why_not, Solution, WhyNot, WhyNotOptions};

@@ -285,9 +285,9 @@ fn describe(rule: Rule) -> Option<(usize, &'static str)> {
         | Rule::kw_all
         | Rule::kw_cadence
         | Rule::kw_matches => (6, "a condition"),
-        Rule::operand | Rule::request_date => (
+        Rule::operand | Rule::request_date | Rule::last_day | Rule::kw_last_day => (
             6,
-            "a date or fact (`date`, `object.name`, `VAR.date`, `VAR.until`, `VAR.ref`)",
+            "a date or fact (`date`, `object.name`, `VAR.date`, `VAR.until`, `VAR.ref`, `last_day(…)`)",
         ),
         Rule::fact_path | Rule::object => (6, "a fact `object.name`"),
         Rule::fact_name => (6, "a fact name"),
