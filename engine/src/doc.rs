@@ -24,7 +24,9 @@ use crate::rule::Rule;
 /// The pages of the site and what they found.
 #[derive(Debug, Clone)]
 pub struct Site {
-    /// Every page: `index.html`, `style.css`, one `<document>.html` each.
+    /// Every page: `index.html`, `style.css`, one `<document>.html` each,
+    /// and `links.json` (rule id → the page and anchor of each version's
+    /// card).
     pub pages: Vec<Page>,
     /// Coverage and rules per document, in layer order.
     pub documents: Vec<DocumentReport>,
@@ -154,6 +156,26 @@ pub fn render(bundle: &Bundle, seeds: &BTreeMap<String, String>) -> Site {
             site.documents.push(report);
         }
     }
+    // Where each rule's card is, for pages that link citations to it (the
+    // reviewers' page): rule id → [{article, href}], one per version.
+    let mut links: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
+    for rule in bundle.rules() {
+        let (page, anchor) = anchors.of(bundle, rule);
+        links
+            .entry(rule.id.as_str())
+            .or_default()
+            .push(serde_json::json!({
+                "article": rule.article,
+                "href": format!("{page}#{anchor}"),
+            }));
+    }
+    site.pages.push(Page {
+        file: "links.json".into(),
+        content: format!(
+            "{}\n",
+            serde_json::to_string_pretty(&links).unwrap_or_else(|_| "{}".into())
+        ),
+    });
     let index = index_page(bundle, &site.documents, &anchors);
     site.pages.insert(
         0,

@@ -32,6 +32,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
     files.dedup();
     let mut failed = false;
     let mut changed = 0;
+    let mut out = String::new();
     for file in &files {
         let name = file.display().to_string();
         let source = match std::fs::read_to_string(file) {
@@ -55,18 +56,22 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
         }
         changed += 1;
         if check {
-            println!("{name}: not formatted");
-            print_first_difference(&source, &formatted);
+            out.push_str(&format!("{name}: not formatted\n"));
+            out.push_str(&first_difference(&source, &formatted));
             failed = true;
         } else if let Err(e) = std::fs::write(file, &formatted) {
             report::line(&name, "io", &format!("cannot write the file: {e}"));
             failed = true;
         } else {
-            println!("{name}: formatted");
+            out.push_str(&format!("{name}: formatted\n"));
         }
     }
     let verb = if check { "would change" } else { "changed" };
-    println!("{} rules file(s) checked, {changed} {verb}", files.len());
+    out.push_str(&format!(
+        "{} rules file(s) checked, {changed} {verb}\n",
+        files.len()
+    ));
+    crate::write_stdout(&out);
     u8::from(failed)
 }
 
@@ -86,21 +91,21 @@ fn rules_files(dir: &Path, files: &mut Vec<PathBuf>) {
 }
 
 /// The first line that differs, as `-` (now) and `+` (formatted).
-fn print_first_difference(source: &str, formatted: &str) {
+fn first_difference(source: &str, formatted: &str) -> String {
     let (mut old, mut new) = (source.lines(), formatted.lines());
     let mut line = 1;
     loop {
         match (old.next(), new.next()) {
             (Some(a), Some(b)) if a == b => line += 1,
             (None, None) => {
-                println!("  line {line}: line endings or trailing whitespace differ");
-                return;
+                return format!("  line {line}: line endings or trailing whitespace differ\n");
             }
             (a, b) => {
-                println!("  line {line}:");
-                println!("  - {}", a.unwrap_or("(end of file)"));
-                println!("  + {}", b.unwrap_or("(end of file)"));
-                return;
+                return format!(
+                    "  line {line}:\n  - {}\n  + {}\n",
+                    a.unwrap_or("(end of file)"),
+                    b.unwrap_or("(end of file)")
+                );
             }
         }
     }
