@@ -524,7 +524,24 @@ fn chinese_value(text: &str) -> Option<usize> {
 /// `第二十四条第一、二款`) or followed by a note in parentheses.
 pub fn cited_units(citation: &str) -> Vec<String> {
     let mut ids = Vec::new();
-    for part in citation.split([';', ';']) {
+    // References are separated by `;` or `,` outside parentheses.
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    for c in citation.chars() {
+        match c {
+            '(' | '\u{FF08}' => depth += 1,
+            ')' | '\u{FF09}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0 && [';', ',', '\u{FF1B}'].contains(&c) {
+            parts.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+    }
+    parts.push(current);
+    for part in parts {
         let mut part = part.trim().to_string();
         // "X (opening paragraph)" and "X opening".
         for opening in [" (opening paragraph)", " opening paragraph", " opening"] {
@@ -670,6 +687,10 @@ mod tests {
             ["第二十四条第一款", "第二十四条第二款"]
         );
         assert_eq!(cited_units("第二十四條第三款"), ["第二十四条第三款"]);
+        assert_eq!(
+            cited_units("第七条, 第八条, 第五条(四)"),
+            ["第七条", "第八条", "第五条(四)"]
+        );
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub fn rule_anchor(rule: &str) -> String {
 
 /// The anchor of an article.
 pub fn article_anchor(article: &str) -> String {
-    format!("art-{article}")
+    format!("art-{}", article.replace(' ', "_"))
 }
 
 /// Renders the site. `seeds` maps a seed file name (`document.seed`) to its
@@ -944,7 +944,7 @@ fn index_page(bundle: &Bundle, reports: &[DocumentReport], anchors: &RuleAnchors
 
 fn page(title: &str, lang: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<link rel=\"stylesheet\" href=\"style.css\">\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"style.css\">\n</head>\n<body>\n{body}</body>\n</html>\n",
         attr(if lang.is_empty() { "zh" } else { lang }),
         html(title)
     )
