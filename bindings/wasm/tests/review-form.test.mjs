@@ -61,8 +61,11 @@ test("the form view, why-not and the citation links", { timeout: 5 * TIMEOUT }, 
   const rows = await page.$$eval("#form .fact", (fs) => fs.map((f) => ({
     path: f.dataset.fact, meaning: f.querySelector(".meaning").textContent, type: f.querySelector(".type").textContent,
   })));
-  assert.deepEqual(rows.map((r) => r.path), vocabulary.facts.map((f) => f.path));
-  for (const [i, fact] of vocabulary.facts.entries()) {
+  // Grouped by object, in the vocabulary's order of objects.
+  const facts = vocabulary.objects.flatMap((o) => vocabulary.facts.filter((f) => f.object === o));
+  assert.equal(facts.length, vocabulary.facts.length);
+  assert.deepEqual(rows.map((r) => r.path), facts.map((f) => f.path));
+  for (const [i, fact] of facts.entries()) {
     assert.equal(rows[i].meaning, fact.meaning);
     assert.ok(rows[i].type.length > 0);
   }
