@@ -166,6 +166,111 @@ fn pdao_test_reports_a_failing_case_and_exits_1() {
 }
 
 #[test]
+fn pdao_test_junit_is_xml_with_one_testcase_per_case_and_the_failures() {
+    let dir = fixtures().join("suite");
+    let (code, stdout, stderr) = run(&["test", "--format", "junit", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    let xml = roxmltree::Document::parse(&stdout).unwrap();
+    let root = xml.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("2"));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1);
+    assert_eq!(suites[0].attribute("name"), Some("hangzhou"));
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 2);
+    let failing = cases
+        .iter()
+        .find(|c| c.attribute("name") == Some("a wrong expectation fails"))
+        .unwrap();
+    assert_eq!(failing.attribute("classname"), Some("pdao.hangzhou"));
+    let failure = failing
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert!(failure
+        .text()
+        .unwrap()
+        .contains("decision is deny, expected allow"));
+    assert!(failure
+        .attribute("message")
+        .unwrap()
+        .contains("decision is deny"));
+    let passing = cases
+        .iter()
+        .find(|c| c.attribute("name") == Some("the example Hangzhou application is allowed"))
+        .unwrap();
+    assert!(!passing.children().any(|n| n.has_tag_name("failure")));
+    assert!(passing.attribute("time").unwrap().parse::<f64>().unwrap() >= 0.0);
+}
+
+#[test]
+fn pdao_test_junit_on_the_bundle_has_every_case_and_a_coverage_suite() {
+    let (code, stdout, stderr) = run(&["test", "--format", "junit", "--coverage", "policies"]);
+    assert_eq!(code, 0, "{stderr}");
+    let xml = roxmltree::Document::parse(&stdout).unwrap();
+    let cases = pdao::cases::find_case_files(&root().join("policies")).len();
+    let layers = Bundle::embedded().unwrap().layers().len();
+    let root = xml.root_element();
+    assert_eq!(
+        root.attribute("tests"),
+        Some((cases + layers).to_string().as_str())
+    );
+    assert_eq!(root.attribute("failures"), Some("0"));
+    let testcases = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.attribute("classname") != Some("pdao.coverage"))
+        .count();
+    assert_eq!(testcases, cases);
+    let coverage = xml
+        .descendants()
+        .find(|n| n.attribute("name") == Some("rule coverage"))
+        .unwrap();
+    assert_eq!(
+        coverage.attribute("tests"),
+        Some(layers.to_string().as_str())
+    );
+    assert_eq!(coverage.attribute("failures"), Some("0"));
+    // On one layer's cases, the rules of other layers are never seen: the
+    // coverage suite fails for them.
+    let (code, stdout, _) = run(&[
+        "test",
+        "--format",
+        "junit",
+        "--coverage",
+        "policies/hangzhou",
+    ]);
+    assert_eq!(code, 0);
+    let xml = roxmltree::Document::parse(&stdout).unwrap();
+    let coverage = xml
+        .descendants()
+        .find(|n| n.attribute("name") == Some("rule coverage"))
+        .unwrap();
+    assert_ne!(coverage.attribute("failures"), Some("0"));
+    let quanzhou = coverage
+        .children()
+        .find(|n| {
+            n.attribute("name")
+                .is_some_and(|a| a.starts_with("quanzhou:"))
+        })
+        .unwrap();
+    assert!(quanzhou
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap()
+        .text()
+        .unwrap()
+        .contains("quanzhou."));
+}
+
+#[test]
 fn pdao_test_coverage_lists_every_layer_and_keeps_the_closing_line_last() {
     let (code, stdout, _) = run(&["test", "--coverage", "policies"]);
     assert_eq!(code, 0);

@@ -31,7 +31,8 @@ def count_verdicts(engine: pdao.Engine, requests: List[pdao.Request]) -> Dict[st
 def main() -> Dict[str, int]:
     engine = pdao.Engine()
     request = {"jurisdiction": "hangzhou", "date": "2024-05-01", "action": "provide_to_third_party"}
-    assert reasons_of(engine, request) == ["zhejiang.conduct.no_third_party"]
+    # 五(二) (catalog 1.1) covers a third-party provision too: misuse unknown is a reason.
+    assert reasons_of(engine, request) == ["zhejiang.conduct.no_misuse", "zhejiang.conduct.no_third_party"]
     try:
         engine.decide({"jurisdiction": "zhousan", "date": "2024-05-01", "action": "apply"})
     except pdao.UnknownJurisdictionError as e:

@@ -9,6 +9,7 @@ mod changes;
 pub mod coverage;
 pub mod diff;
 mod generate;
+mod junit;
 pub(crate) mod rng;
 pub mod space;
 pub mod why_not;

@@ -98,9 +98,10 @@ impl WhyNot {
         self.decision.is_allow()
     }
 
-    /// The answer as one JSON document, as `pdao why-not --json` prints it:
-    /// `{decision, reasons, solutions: [{changes, request}], unfixable,
-    /// evaluations, bound_reached}`.
+    /// The answer as `pdao why-not --json` prints it (and the WASM
+    /// binding's `whyNot` returns it): `decision`, `reasons`, `solutions`
+    /// (each `changes`, one sentence per change, and the changed `request`),
+    /// `unfixable`, `evaluations`, `bound_reached`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "decision": if self.allowed() { "allow" } else { "deny" },
