@@ -98,10 +98,11 @@ impl WhyNot {
         self.decision.is_allow()
     }
 
-    /// The answer as JSON, as `pdao why-not --json` prints it and the
-    /// service returns it: `decision`, `reasons` (rule ids), `solutions`
-    /// (`changes` as sentences, the changed `request`), `unfixable`,
-    /// `evaluations`, `bound_reached`.
+    /// The answer as JSON, as `pdao why-not --json` prints it, the service
+    /// returns it and the WASM binding's `whyNot` returns it: `decision`,
+    /// `reasons` (rule ids), `solutions` (each `changes`, one sentence per
+    /// change, and the changed `request`), `unfixable`, `evaluations`,
+    /// `bound_reached`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "decision": if self.allowed() { "allow" } else { "deny" },

@@ -216,9 +216,9 @@ pub fn law_determinism(engine: &Engine, config: &LawConfig) -> Result<LawReport,
 // Fail-closed.
 
 /// Facts of `request` that a rule of its jurisdiction and action reads
-/// (directly or through a temporal definition), plus `materials`;
-/// identifiers (`string` facts) only with `ids`.
-pub fn facts_read(space: &Space, request: &Request, ids: bool) -> Vec<String> {
+/// (directly or through a temporal definition), identifiers included, plus
+/// `materials`.
+pub fn facts_read(space: &Space, request: &Request) -> Vec<String> {
     let Some(pair) = space.pair(request.jurisdiction(), request.action()) else {
         return Vec::new();
     };
@@ -227,7 +227,6 @@ pub fn facts_read(space: &Space, request: &Request, ids: bool) -> Vec<String> {
         .facts
         .iter()
         .filter(|p| request.fact(p).is_some())
-        .filter(|p| ids || !matches!(space.fact_type(p), Some(FactType::String)))
         .cloned()
         .collect();
     if pair.reads.reads_materials && request.materials().is_some() {
@@ -249,21 +248,20 @@ fn without(request: &Request, path: &str) -> Request {
 /// when `all`); and a decision
 /// with missing facts or an evaluation error is a deny.
 ///
-/// Identifiers are removed only with `ids`: by the catalog's convention an
-/// absent id matches every event `ref` (catalog §1.4, §3), so removing one
-/// can satisfy an `exists … matches(e, agreement.id)` definition — a known,
-/// deliberate exception to failing closed (see `tests/tests/laws.rs`).
+/// Identifiers are facts like any other: an event with a `ref` matched
+/// against an id the request does not give is unknown (catalog §1.4), so
+/// removing `agreement.id` denies with the id in `missing` where the
+/// decision depends on it.
 pub fn check_fail_closed(
     engine: &Engine,
     space: &Space,
     request: &Request,
     pick: usize,
     all: bool,
-    ids: bool,
 ) -> Result<Decision, TestCaseError> {
     let before = engine.decide(request);
     check_error_denies(&before)?;
-    let read = facts_read(space, request, ids);
+    let read = facts_read(space, request);
     if read.is_empty() {
         return Ok(before);
     }
@@ -312,15 +310,15 @@ pub fn law_fail_closed(engine: &Engine, config: &LawConfig) -> Result<LawReport,
         (Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0));
     let result = runner(config.cases, config.seed, 2).run(&strategy, |(request, pick, all)| {
         bump(&evals, 2);
-        let before = check_fail_closed(engine, &space, &request, pick, all, false)?;
+        let before = check_fail_closed(engine, &space, &request, pick, all)?;
         count(&before, &allowed, &denied);
-        if before.is_allow() && !facts_read(&space, &request, false).is_empty() {
+        if before.is_allow() && !facts_read(&space, &request).is_empty() {
             bump(&exercised, 1);
         }
         Ok(())
     });
     outcome(law, result, |(r, pick, all): &(Request, usize, bool)| {
-        let read = facts_read(&space, r, false);
+        let read = facts_read(&space, r);
         let removed = if *all || read.is_empty() {
             "every fact read".to_string()
         } else {
@@ -337,9 +335,7 @@ pub fn law_fail_closed(engine: &Engine, config: &LawConfig) -> Result<LawReport,
         bundles: 1,
         exercised: exercised.get(),
         notes: vec![
-            "exercised: allowed requests with a read fact to remove".into(),
-            "identifiers are exempt: an absent id matches every event ref (catalog convention)"
-                .into(),
+            "exercised: allowed requests with a read fact to remove (identifiers included)".into(),
             "every request with missing facts or an evaluation error is checked to be denied"
                 .into(),
         ],
