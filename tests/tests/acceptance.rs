@@ -390,3 +390,19 @@ fn every_rule_is_exercised_on_both_sides_by_the_golden_cases() {
         one_sided.join("\n")
     );
 }
+
+#[test]
+fn pdao_check_into_a_closed_pipe_stops_quietly_instead_of_panicking() {
+    // `pdao check | head -0`: the reader is gone before the report is written.
+    let mut child = std::process::Command::new(pdao_tests::pdao_cli())
+        .arg("check")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

@@ -8,6 +8,14 @@ use pdao::audit::{catalog_coverage, verify_quotes, verify_scopes};
 
 use crate::report;
 
+/// `println!` that stops quietly when the reader has gone (`pdao check |
+/// head`) instead of panicking on the closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        crate::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> u8 {
     let bundle = match crate::load(dir) {
         Ok(bundle) => bundle,
@@ -16,7 +24,7 @@ pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> 
     let mut failed = false;
     let layers = bundle.layers().len();
     let definitions = bundle.definitions().len();
-    println!(
+    out!(
         "bundle {}: {} layers, {} policies, {} temporal definitions — schema validation passed",
         dir.map_or("(embedded)".to_string(), |d| d.display().to_string()),
         layers,
@@ -34,12 +42,12 @@ pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> 
         } else {
             ""
         };
-        println!("  {:<10} {count:>3} policies{status}", layer.id);
+        out!("  {:<10} {count:>3} policies{status}", layer.id);
     }
     if let Some(seeds) = seeds {
         let problems = verify_quotes(&bundle, seeds);
         if problems.is_empty() {
-            println!("quotes: every quote found verbatim in {}", seeds.display());
+            out!("quotes: every quote found verbatim in {}", seeds.display());
         } else {
             report::audit_problems(&problems);
             failed = true;
@@ -49,26 +57,27 @@ pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> 
         match std::fs::read_to_string(catalog) {
             Ok(text) => {
                 let coverage = catalog_coverage(&bundle, &text);
-                println!(
+                out!(
                     "catalog: {}/{} catalog ids encoded",
-                    coverage.encoded, coverage.catalog
+                    coverage.encoded,
+                    coverage.catalog
                 );
                 for id in &coverage.missing {
-                    println!("  missing: {id} has no policy");
+                    out!("  missing: {id} has no policy");
                     failed = true;
                 }
                 for id in &coverage.unknown {
-                    println!("  unknown: policy id {id} is not in the catalog");
+                    out!("  unknown: policy id {id} is not in the catalog");
                     failed = true;
                 }
                 let problems = verify_scopes(&bundle, &text);
                 if problems.is_empty() {
-                    println!(
+                    out!(
                         "actions and effects: every policy as in {}",
                         catalog.display()
                     );
                 } else {
-                    println!(
+                    out!(
                         "actions and effects: {} difference{} from {}",
                         problems.len(),
                         if problems.len() == 1 { "" } else { "s" },

@@ -146,8 +146,8 @@ pub fn two_versions(dir: &Path) -> (PathBuf, PathBuf) {
     let rules = v2.join("hangzhou/time.rules");
     let text = std::fs::read_to_string(&rules).unwrap();
     let changed = text.replace(
-        "fact hz_term_two_years = agreement.start + 24 months - 1 day <= agreement.end and agreement.end <= agreement.start + 24 months;",
-        "fact hz_term_two_years = agreement.start + 36 months - 1 day <= agreement.end and agreement.end <= agreement.start + 36 months;",
+        "fact hz_term_two_years = agreement.end == last_day(agreement.start, 24 months);",
+        "fact hz_term_two_years = agreement.end == last_day(agreement.start, 36 months);",
     );
     assert_ne!(
         text, changed,
