@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::bundle::Bundle;
-use crate::error::BundleProblem;
+use crate::error::{BundleProblem, ProblemCode};
+use crate::load::Bundle;
 
 /// Catalog ids: every `### <layer>.<area>.<name>` heading.
 pub fn catalog_ids(catalog: &str) -> BTreeSet<String> {
@@ -118,7 +118,7 @@ pub fn verify_quotes(bundle: &Bundle, seeds_dir: &Path) -> Vec<BundleProblem> {
         let Some(text) = text else {
             problems.push(
                 BundleProblem::new(
-                    "quote",
+                    ProblemCode::Quote,
                     &rule.file,
                     format!(
                         "seed text `{seed}` of document `{}` not found in {}",
@@ -134,7 +134,7 @@ pub fn verify_quotes(bundle: &Bundle, seeds_dir: &Path) -> Vec<BundleProblem> {
             if !text.contains(span) {
                 problems.push(
                     BundleProblem::new(
-                        "quote",
+                        ProblemCode::Quote,
                         &rule.file,
                         format!(
                             "`{}`: quote is not verbatim in `{seed}`: 「{span}」",

@@ -1,12 +1,11 @@
 //! Layers (`jurisdiction.toml`): each layer's parent and documents with the
 //! dates they are in force. A request is decided against its chain — the
-//! layer and its ancestors, highest first.
+//! layer and its ancestors, highest first — which the loader computes once
+//! (`load::layers`).
 
 use chrono::NaiveDate;
-use serde::Deserialize;
 
-use crate::dates::{format_date, parse_date};
-use crate::error::BundleProblem;
+use crate::dates::format_date;
 
 /// A regulation of one layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,149 +77,4 @@ impl Layer {
     pub fn document(&self, id: &str) -> Option<&Document> {
         self.documents.iter().find(|d| d.id == id)
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLayer {
-    layer: String,
-    name: String,
-    #[serde(default)]
-    parent: Option<String>,
-    #[serde(default)]
-    documents: Vec<RawDocument>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDocument {
-    id: String,
-    title: String,
-    #[serde(default)]
-    number: String,
-    #[serde(default)]
-    issuer: String,
-    in_force_from: String,
-    #[serde(default)]
-    in_force_until: String,
-    #[serde(default)]
-    seed: String,
-    #[serde(default)]
-    lang: String,
-    covers: String,
-}
-
-/// Parses one `jurisdiction.toml`; `folder` is the layer's folder name,
-/// which must equal its `layer` key.
-pub(crate) fn parse_layer(
-    file: &str,
-    folder: &str,
-    text: &str,
-) -> Result<Layer, Box<BundleProblem>> {
-    let raw: RawLayer = toml::from_str(text).map_err(|e| {
-        let problem = BundleProblem::new("toml", file, e.message().to_string());
-        Box::new(match e.span() {
-            Some(span) => problem.at_span(text, span.start, span.len()),
-            None => problem,
-        })
-    })?;
-    let at = |needle: &str, message: String| {
-        let problem = BundleProblem::new("toml", file, message);
-        Box::new(match text.find(needle) {
-            Some(offset) => problem.at_span(text, offset, needle.len()),
-            None => problem,
-        })
-    };
-    if raw.layer != folder {
-        return Err(at(
-            "layer",
-            format!(
-                "`layer = \"{}\"` does not match its folder `{folder}`",
-                raw.layer
-            ),
-        ));
-    }
-    let mut documents = Vec::new();
-    for doc in raw.documents {
-        let date = |field: &str, value: &str| {
-            parse_date(value).ok_or_else(|| {
-                at(
-                    value,
-                    format!(
-                        "document `{}`: `{field} = \"{value}\"` is not a date YYYY-MM-DD",
-                        doc.id
-                    ),
-                )
-            })
-        };
-        let in_force_from = date("in_force_from", &doc.in_force_from)?;
-        let in_force_until = if doc.in_force_until.is_empty() {
-            None
-        } else {
-            Some(date("in_force_until", &doc.in_force_until)?)
-        };
-        if in_force_until.is_some_and(|until| until < in_force_from) {
-            return Err(at(
-                &doc.in_force_until,
-                format!(
-                    "document `{}` ends ({}) before it starts ({})",
-                    doc.id, doc.in_force_until, doc.in_force_from
-                ),
-            ));
-        }
-        let covers_chain = match doc.covers.as_str() {
-            "chain" => true,
-            "self" => false,
-            other => {
-                return Err(at(
-                    &doc.covers,
-                    format!(
-                        "document `{}`: `covers = \"{other}\"` must be \"chain\" or \"self\"",
-                        doc.id
-                    ),
-                ))
-            }
-        };
-        if documents.iter().any(|d: &Document| d.id == doc.id) {
-            return Err(at(
-                &doc.id,
-                format!("document id `{}` appears twice", doc.id),
-            ));
-        }
-        documents.push(Document {
-            id: doc.id,
-            title: doc.title,
-            number: doc.number,
-            issuer: doc.issuer,
-            in_force_from,
-            in_force_until,
-            seed: (!doc.seed.is_empty()).then_some(doc.seed),
-            lang: doc.lang,
-            covers_chain,
-        });
-    }
-    Ok(Layer {
-        id: raw.layer,
-        name: raw.name,
-        parent: raw.parent,
-        documents,
-    })
-}
-
-/// The chain of `layer`: itself and its ancestors, highest first.
-pub(crate) fn chain_of(layers: &[Layer], layer: &str) -> Vec<usize> {
-    let mut chain = Vec::new();
-    let mut current = Some(layer.to_string());
-    while let Some(id) = current {
-        let Some(index) = layers.iter().position(|l| l.id == id) else {
-            break;
-        };
-        if chain.contains(&index) {
-            break;
-        }
-        chain.push(index);
-        current = layers.get(index).and_then(|l| l.parent.clone());
-    }
-    chain.reverse();
-    chain
 }

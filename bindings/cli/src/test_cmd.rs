@@ -31,7 +31,13 @@ pub fn run(policies: Option<&Path>, dirs: &[PathBuf], json: bool, coverage: bool
         if dir.is_file() {
             files.push(dir.clone());
         } else if dir.is_dir() {
-            files.extend(find_case_files(dir));
+            match find_case_files(dir) {
+                Ok(found) => files.extend(found),
+                Err(e) => {
+                    report::line(&dir.display().to_string(), "io", &e.to_string());
+                    return 1;
+                }
+            }
         } else {
             report::line(
                 &dir.display().to_string(),
@@ -56,7 +62,12 @@ pub fn run(policies: Option<&Path>, dirs: &[PathBuf], json: bool, coverage: bool
     let engine = Engine::new(bundle);
     let result = run_cases(&engine, &files);
     if json {
-        let text = serde_json::to_string_pretty(&result.to_json(coverage))
+        let value = if coverage {
+            result.to_json_with_coverage()
+        } else {
+            result.to_json()
+        };
+        let text = serde_json::to_string_pretty(&value)
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         crate::write_stdout(&format!("{text}\n"));
     } else {

@@ -34,7 +34,7 @@ pub fn run(policies: Option<&Path>, file: Option<&Path>, budget: usize, json: bo
     let answer = why_not(&engine, &request, &options);
     if json {
         let value = json!({
-            "decision": if answer.allowed() { "allow" } else { "deny" },
+            "decision": answer.decision.decision.as_str(),
             "reasons": answer.decision.reason_ids(),
             "solutions": answer.solutions.iter().map(|s| json!({
                 "changes": s.lines(),

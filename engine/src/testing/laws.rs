@@ -14,10 +14,9 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use crate::authoring::rng::Rng;
 use crate::authoring::space::durations;
 use crate::authoring::Space;
-use crate::bundle::Bundle;
 use crate::decision::Decision;
 use crate::engine::Engine;
-use crate::layers::chain_of;
+use crate::load::Bundle;
 use crate::request::Request;
 use crate::vocabulary::FactType;
 
@@ -215,10 +214,31 @@ pub fn law_determinism(engine: &Engine, config: &LawConfig) -> Result<LawReport,
 // ---------------------------------------------------------------------------
 // Fail-closed.
 
+/// Whether identifiers (`string` facts such as `agreement.id`) count among
+/// the facts a law removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifiers {
+    /// Left alone: by the catalog's convention an absent id matches every
+    /// event `ref` (the known exception to failing closed).
+    Exempt,
+    /// Removed like any other fact.
+    Included,
+}
+
+/// Which of the facts read [`check_fail_closed`] removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The read fact number `n`, modulo their count.
+    One(usize),
+    /// Every read fact at once.
+    All,
+}
+
 /// Facts of `request` that a rule of its jurisdiction and action reads
 /// (directly or through a temporal definition), plus `materials`;
-/// identifiers (`string` facts) only with `ids`.
-pub fn facts_read(space: &Space, request: &Request, ids: bool) -> Vec<String> {
+/// identifiers (`string` facts) only when [`Identifiers::Included`].
+pub fn facts_read(space: &Space, request: &Request, ids: Identifiers) -> Vec<String> {
+    let ids = ids == Identifiers::Included;
     let Some(pair) = space.pair(request.jurisdiction(), request.action()) else {
         return Vec::new();
     };
@@ -244,22 +264,21 @@ fn without(request: &Request, path: &str) -> Request {
     }
 }
 
-/// Removing a fact that a rule reads never turns a deny into an allow (the
-/// read fact number `pick`, modulo their count; every read fact at once
-/// when `all`); and a decision
+/// Removing a fact that a rule reads never turns a deny into an allow (one
+/// read fact or all of them, as `removal` says); and a decision
 /// with missing facts or an evaluation error is a deny.
 ///
-/// Identifiers are removed only with `ids`: by the catalog's convention an
-/// absent id matches every event `ref` (catalog §1.4, §3), so removing one
-/// can satisfy an `exists … matches(e, agreement.id)` definition — a known,
-/// deliberate exception to failing closed (see `tests/tests/laws.rs`).
+/// Identifiers are removed only when [`Identifiers::Included`]: by the
+/// catalog's convention an absent id matches every event `ref` (catalog
+/// §1.4, §3), so removing one can satisfy an `exists … matches(e,
+/// agreement.id)` definition — a known, deliberate exception to failing
+/// closed (see `tests/tests/laws.rs`).
 pub fn check_fail_closed(
     engine: &Engine,
     space: &Space,
     request: &Request,
-    pick: usize,
-    all: bool,
-    ids: bool,
+    removal: Removal,
+    ids: Identifiers,
 ) -> Result<Decision, TestCaseError> {
     let before = engine.decide(request);
     check_error_denies(&before)?;
@@ -267,10 +286,9 @@ pub fn check_fail_closed(
     if read.is_empty() {
         return Ok(before);
     }
-    let removed: Vec<String> = if all {
-        read
-    } else {
-        read.get(pick % read.len()).cloned().into_iter().collect()
+    let removed: Vec<String> = match removal {
+        Removal::All => read,
+        Removal::One(pick) => read.get(pick % read.len()).cloned().into_iter().collect(),
     };
     let after_request = removed.iter().fold(request.clone(), |r, p| without(&r, p));
     let after = engine.decide(&after_request);
@@ -312,15 +330,20 @@ pub fn law_fail_closed(engine: &Engine, config: &LawConfig) -> Result<LawReport,
         (Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0));
     let result = runner(config.cases, config.seed, 2).run(&strategy, |(request, pick, all)| {
         bump(&evals, 2);
-        let before = check_fail_closed(engine, &space, &request, pick, all, false)?;
+        let removal = if all {
+            Removal::All
+        } else {
+            Removal::One(pick)
+        };
+        let before = check_fail_closed(engine, &space, &request, removal, Identifiers::Exempt)?;
         count(&before, &allowed, &denied);
-        if before.is_allow() && !facts_read(&space, &request, false).is_empty() {
+        if before.is_allow() && !facts_read(&space, &request, Identifiers::Exempt).is_empty() {
             bump(&exercised, 1);
         }
         Ok(())
     });
     outcome(law, result, |(r, pick, all): &(Request, usize, bool)| {
-        let read = facts_read(&space, r, false);
+        let read = facts_read(&space, r, Identifiers::Exempt);
         let removed = if *all || read.is_empty() {
             "every fact read".to_string()
         } else {
@@ -446,15 +469,26 @@ pub struct GeneratedPolicy {
     pub overrides: Option<String>,
 }
 
+/// Whether a generated policy claims to displace a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideClaim {
+    /// No `@overrides`.
+    None,
+    /// `@overrides` naming a rule of a higher layer of its chain (which the
+    /// loader must refuse).
+    OfAHigherRule,
+}
+
 /// A random requirement, forbid or obligation over random facts, for a layer
-/// that has a parent and a document; with `overrides`, it names a rule of a
-/// higher layer of its chain in `@overrides`.
+/// that has a parent and a document, claiming to displace a rule as `claim`
+/// says.
 pub fn random_policy(
     bundle: &Bundle,
     seed: u64,
     n: usize,
-    overrides: bool,
+    claim: OverrideClaim,
 ) -> Option<GeneratedPolicy> {
+    let overrides = claim == OverrideClaim::OfAHigherRule;
     let mut rng = Rng::new(seed ^ (n as u64).wrapping_mul(0xA24B_AED4_963E_E407));
     let lower: Vec<_> = bundle
         .layers()
@@ -499,7 +533,7 @@ pub fn random_policy(
     let condition = atoms.join(joiner);
     let id = format!("{}.law.generated_{n}", layer.id);
     let target = if overrides {
-        let chain = chain_of(bundle.layers(), &layer.id);
+        let chain = bundle.chain(&layer.id);
         let higher: Vec<&str> = chain
             .iter()
             .filter_map(|&l| bundle.layers().get(l))
@@ -605,7 +639,9 @@ pub fn law_lex_superior(
     for n in 0..bundles.max(1) {
         // A displacement claim first: the loader must refuse it.
         if n % 4 == 3 {
-            if let Some(p) = random_policy(base, config.seed, n + 10_000, true) {
+            if let Some(p) =
+                random_policy(base, config.seed, n + 10_000, OverrideClaim::OfAHigherRule)
+            {
                 if p.overrides.is_some() {
                     let mut files = base.files().to_vec();
                     files.push((p.file.clone(), p.text.clone()));
@@ -624,9 +660,11 @@ pub fn law_lex_superior(
                 }
             }
         }
-        let policy = random_policy(base, config.seed, n, false).ok_or_else(|| LawError::Setup {
-            law: law.into(),
-            message: "the bundle has no lower layer with a document".into(),
+        let policy = random_policy(base, config.seed, n, OverrideClaim::None).ok_or_else(|| {
+            LawError::Setup {
+                law: law.into(),
+                message: "the bundle has no lower layer with a document".into(),
+            }
         })?;
         let mut files = base.files().to_vec();
         files.push((policy.file.clone(), policy.text.clone()));
@@ -640,7 +678,7 @@ pub fn law_lex_superior(
             .layers()
             .iter()
             .filter(|l| {
-                chain_of(base.layers(), &l.id)
+                base.chain(&l.id)
                     .iter()
                     .any(|&i| base.layers().get(i).is_some_and(|x| x.id == policy.layer))
             })
