@@ -249,6 +249,15 @@ mod tests {
     }
 
     #[test]
+    fn actions_and_jurisdictions_are_in_a_fixed_order() {
+        let bundle = Bundle::embedded().unwrap();
+        for names in [bundle.vocab.actions(), bundle.vocab.jurisdictions()] {
+            assert!(names.len() > 5, "{names:?}");
+            assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+        }
+    }
+
+    #[test]
     fn a_template_is_refused_not_silently_left_out() {
         let template = "@id(\"zhejiang.operator.slot\")\n@effect(\"forbid\")\n@document(\"zhejiang-2023-44\")\n@article(\"x\")\n@quote(\"y\")\nforbid (principal == ?principal, action, resource);\n";
         let err = embedded_with("zhejiang/zz_template.cedar", template).unwrap_err();

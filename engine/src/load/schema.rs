@@ -75,10 +75,14 @@ pub(crate) fn phase(
         None => None,
     };
     if let Some(schema) = &schema {
-        let actions: Vec<String> = schema
+        // Sorted: Cedar keeps the actions in a hash map, whose order changes
+        // from one process to the next (and with it the "expected one of"
+        // list of an unknown action and the order generators draw pairs in).
+        let mut actions: Vec<String> = schema
             .actions()
             .map(|a| a.id().unescaped().to_string())
             .collect();
+        actions.sort();
         let mut jurisdictions: Vec<String> = layers.list.iter().map(|l| l.id.clone()).collect();
         jurisdictions.sort();
         vocab.set_scope(actions, jurisdictions);
