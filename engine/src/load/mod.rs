@@ -185,8 +185,10 @@ fn version(files: &[(String, String)]) -> String {
 }
 
 /// The layer a policy or rules file belongs to: the folder it is in, which
-/// must be a layer's.
+/// must be a layer's. The files of a folder whose `jurisdiction.toml` has a
+/// problem of its own are skipped without another one.
 fn layer_of(
+    files: &Files,
     path: &str,
     text: &str,
     layers: &layers::Layers,
@@ -194,7 +196,10 @@ fn layer_of(
 ) -> Option<usize> {
     let folder = path.split('/').next().unwrap_or_default();
     let found = layers.position(folder);
-    if found.is_none() || !path.contains('/') {
+    let broken_layer = found.is_none()
+        && path.contains('/')
+        && files.get(&format!("{folder}/jurisdiction.toml")).is_some();
+    if (found.is_none() || !path.contains('/')) && !broken_layer {
         problems.push(
             BundleProblem::new(
                 ProblemCode::Layout,
@@ -255,6 +260,20 @@ mod tests {
             assert!(names.len() > 5, "{names:?}");
             assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
         }
+    }
+
+    #[test]
+    fn a_broken_jurisdiction_toml_is_one_problem_not_one_per_file_of_its_layer() {
+        let mut files = Files::embedded().into_inner();
+        for (path, text) in files.iter_mut() {
+            if path == "zhoushan/jurisdiction.toml" {
+                *text = text.replace("in_force_from = \"", "in_force_from = \"x");
+            }
+        }
+        let err = Bundle::from_files(files).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert_eq!(err.problems[0].code, ProblemCode::Toml);
+        assert_eq!(err.problems[0].file, "zhoushan/jurisdiction.toml");
     }
 
     #[test]

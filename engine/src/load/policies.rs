@@ -39,7 +39,7 @@ pub(crate) fn phase(
     // here instead.
     let mut probes = PolicySet::new();
     for (path, text) in files.ending_with(".cedar") {
-        let Some(li) = super::layer_of(path, text, layers, problems) else {
+        let Some(li) = super::layer_of(files, path, text, layers, problems) else {
             continue;
         };
         let layer_id = layers

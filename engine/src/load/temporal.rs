@@ -27,7 +27,7 @@ pub(crate) fn phase(
     let mut list = Vec::new();
     let mut layer = Vec::new();
     for (path, text) in files.ending_with(".rules") {
-        let Some(li) = super::layer_of(path, text, layers, problems) else {
+        let Some(li) = super::layer_of(files, path, text, layers, problems) else {
             continue;
         };
         match parse_rules(path, text, vocab) {
