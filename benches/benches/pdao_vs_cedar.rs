@@ -38,6 +38,12 @@ fn vs_cedar(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("pdao_decide_json", name), text, |b, t| {
             b.iter(|| engine.decide_json(black_box(t)))
         });
+        // Text in, text out: what the CLI and the bindings' `decide_json` do.
+        group.bench_with_input(
+            BenchmarkId::new("pdao_decide_json_text", name),
+            text,
+            |b, t| b.iter(|| engine.decide_json(black_box(t)).map(|d| d.to_json_pretty())),
+        );
         group.bench_with_input(
             BenchmarkId::new("cedar_is_authorized", name),
             &cedar_request,

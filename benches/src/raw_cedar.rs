@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use cedar_policy::{
     Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
-    Response, RestrictedExpression,
+    Response,
 };
 use pdao::dates::format_date;
 use pdao::temporal::{DefKind, Truth};
@@ -161,52 +161,50 @@ pub fn temporal(bundle: &Bundle, request: &Request) -> BTreeMap<String, bool> {
 /// The Cedar context of a request: one record per object with every fact
 /// given, `materials` as a set, `temporal` as a record of booleans.
 pub fn context(bundle: &Bundle, request: &Request) -> Result<Context> {
-    let mut objects: BTreeMap<&str, Vec<(String, RestrictedExpression)>> = BTreeMap::new();
+    Ok(Context::from_json_value(
+        context_json(bundle, request),
+        None,
+    )?)
+}
+
+/// The same context as Cedar's JSON (what Cedar's other front ends, such
+/// as `cedarpy`, are given): dates as strings, lists as arrays.
+pub fn context_json(bundle: &Bundle, request: &Request) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut objects: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
     for (path, value) in request.facts() {
         if let Some((object, fact)) = path.split_once('.') {
             objects
                 .entry(object)
                 .or_default()
-                .push((fact.to_string(), restricted(value)));
+                .insert(fact.to_string(), fact_json(value));
         }
     }
-    let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
-    for (object, record) in objects {
-        pairs.push((
-            object.to_string(),
-            RestrictedExpression::new_record(record)?,
-        ));
-    }
+    let mut context: Map<String, Value> = objects
+        .into_iter()
+        .map(|(object, record)| (object.to_string(), Value::Object(record)))
+        .collect();
     if let Some(items) = request.materials() {
-        pairs.push((
+        context.insert(
             "materials".into(),
-            RestrictedExpression::new_set(
-                items
-                    .iter()
-                    .map(|s| RestrictedExpression::new_string(s.clone())),
-            ),
-        ));
+            Value::Array(items.iter().cloned().map(Value::String).collect()),
+        );
     }
     let temporal = temporal(bundle, request)
         .into_iter()
-        .map(|(name, value)| (name, RestrictedExpression::new_bool(value)));
-    pairs.push((
-        "temporal".into(),
-        RestrictedExpression::new_record(temporal)?,
-    ));
-    Ok(Context::from_pairs(pairs)?)
+        .map(|(name, value)| (name, Value::Bool(value)))
+        .collect();
+    context.insert("temporal".into(), Value::Object(temporal));
+    Value::Object(context)
 }
 
-fn restricted(value: &FactValue) -> RestrictedExpression {
+fn fact_json(value: &FactValue) -> serde_json::Value {
+    use serde_json::Value;
     match value {
-        FactValue::Bool(b) => RestrictedExpression::new_bool(*b),
-        FactValue::Int(i) => RestrictedExpression::new_long(*i),
-        FactValue::Str(s) => RestrictedExpression::new_string(s.clone()),
-        FactValue::Date(d) => RestrictedExpression::new_string(format_date(*d)),
-        FactValue::List(items) => RestrictedExpression::new_set(
-            items
-                .iter()
-                .map(|s| RestrictedExpression::new_string(s.clone())),
-        ),
+        FactValue::Bool(b) => Value::Bool(*b),
+        FactValue::Int(i) => Value::from(*i),
+        FactValue::Str(s) => Value::String(s.clone()),
+        FactValue::Date(d) => Value::String(format_date(*d)),
+        FactValue::List(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
     }
 }

@@ -53,6 +53,21 @@ pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
     })
 }
 
+/// `last_day(s, n)` (catalog §6.1): the last day of a term of `n` months
+/// whose first day is `s` — `add_months(s, n)` less one day, except when
+/// `add_months` clamped the day to a shorter month's end (`s` is the
+/// 29th–31st), then `add_months(s, n)` itself. A term's first and last
+/// days both count: `last_day(2024-02-01, 24)` is 2026-01-31,
+/// `last_day(2024-02-29, 36)` is 2027-02-28.
+pub fn last_day(start: NaiveDate, months: i64) -> NaiveDate {
+    let anniversary = add_months(start, months);
+    if anniversary.day() < start.day() {
+        anniversary
+    } else {
+        add_days(anniversary, -1)
+    }
+}
+
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(date: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
@@ -133,6 +148,27 @@ mod tests {
         assert_eq!(
             add_days(add_months(d("2025-05-01"), 36), -1),
             d("2028-04-30")
+        );
+    }
+
+    #[test]
+    fn catalog_examples_of_last_day() {
+        assert_eq!(last_day(d("2024-02-01"), 36), d("2027-01-31"));
+        assert_eq!(last_day(d("2024-02-01"), 24), d("2026-01-31"));
+        assert_eq!(last_day(d("2024-02-29"), 36), d("2027-02-28"));
+        assert_eq!(last_day(d("2025-05-01"), 36), d("2028-04-30"));
+        assert_eq!(last_day(d("2026-03-01"), 24), d("2028-02-29"));
+        // Not clamped: the day before the anniversary.
+        assert_eq!(last_day(d("2024-01-31"), 12), d("2025-01-30"));
+        assert_eq!(last_day(d("2024-01-31"), 2), d("2024-03-30"));
+        // Clamped to a shorter month: the anniversary itself.
+        assert_eq!(last_day(d("2024-01-31"), 1), d("2024-02-29"));
+        assert_eq!(last_day(d("2024-03-30"), 11), d("2025-02-28"));
+        assert_eq!(last_day(d("2023-03-31"), 11), d("2024-02-29"));
+        // Agrees with the document end of catalog §2 note 2.
+        assert_eq!(
+            last_day(d("2025-05-01"), 36),
+            add_days(add_months(d("2025-05-01"), 36), -1)
         );
     }
 

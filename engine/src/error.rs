@@ -181,7 +181,8 @@ pub enum ProblemCode {
     /// `vocabulary`: `facts.toml` is missing or wrong, or disagrees with the schema.
     Vocabulary,
     /// `toml`: a layer's `jurisdiction.toml` is not valid TOML or has a wrong
-    /// value (a date, `covers`, a parent that does not exist, a cycle of parents).
+    /// value (a date, `covers`, a parent that does not exist, a cycle of
+    /// parents, a `[[not_encoded]]` or `[[tightens]]` naming no such rule).
     Toml,
     /// `layout`: a policy or rules file outside a layer folder.
     Layout,
@@ -197,12 +198,19 @@ pub enum ProblemCode {
     Annotation,
     /// `document`: `@document` names no document of the policy's layer.
     Document,
-    /// `duplicate_id`: two versions of a rule are in force at once.
+    /// `duplicate_id`: two versions of a rule are in force at once, or are
+    /// in the same file.
     DuplicateId,
     /// `overrides`: `@overrides` does not name a rule of a lower layer.
     Overrides,
     /// `quote`: a quote is not verbatim in its seed text (`pdao check --seeds`).
     Quote,
+    /// `catalog_actions`: a policy does not apply to the actions its catalog
+    /// entry lists (`pdao check --catalog`).
+    CatalogActions,
+    /// `catalog_effect`: a policy's effect is not its catalog entry's
+    /// (`pdao check --catalog`).
+    CatalogEffect,
 }
 
 impl ProblemCode {
@@ -221,6 +229,8 @@ impl ProblemCode {
             ProblemCode::DuplicateId => "duplicate_id",
             ProblemCode::Overrides => "overrides",
             ProblemCode::Quote => "quote",
+            ProblemCode::CatalogActions => "catalog_actions",
+            ProblemCode::CatalogEffect => "catalog_effect",
         }
     }
 }

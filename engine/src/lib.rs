@@ -1,11 +1,13 @@
 #![forbid(unsafe_code)]
 #![doc = include_str!("../../README.md")]
 
+pub mod articles;
 pub mod audit;
 pub mod authoring;
 pub mod cases;
 pub mod dates;
 mod decision;
+pub mod doc;
 mod engine;
 mod error;
 pub mod explain;
@@ -27,7 +29,7 @@ pub use decision::{
 pub use engine::{Engine, Evaluation, RuleOutcome};
 pub use error::{BundleError, BundleProblem, ProblemCode, RequestError};
 pub use json::{MAX_DEPTH, MAX_REQUEST_BYTES};
-pub use layers::{Document, Layer};
+pub use layers::{Document, Layer, ListedUnit, NotEncoded, TextLayout, TextNumbering, Tightening};
 pub use load::Bundle;
 pub use request::{
     Event, FactValue, Request, MAX_EVENTS, MAX_LIST_ITEMS, MAX_NAME_BYTES, MAX_STRING_BYTES,

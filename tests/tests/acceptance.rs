@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use pdao::audit::{catalog_coverage, verify_quotes};
+use pdao::audit::{catalog_coverage, verify_quotes, verify_scopes};
 use pdao::cases::{find_case_files, Case};
 use pdao::{Bundle, Engine, Verdict};
 use serde_json::{json, Value};
@@ -198,7 +198,7 @@ fn every_catalog_rule_is_encoded_and_no_policy_is_outside_the_catalog() {
     let bundle = Bundle::embedded().unwrap();
     let catalog = std::fs::read_to_string(sources().join("CATALOG.md")).unwrap();
     let coverage = catalog_coverage(&bundle, &catalog);
-    assert_eq!(coverage.catalog, 117);
+    assert_eq!(coverage.catalog, 119);
     assert!(
         coverage.missing.is_empty(),
         "not encoded: {:?}",
@@ -209,7 +209,93 @@ fn every_catalog_rule_is_encoded_and_no_policy_is_outside_the_catalog() {
         "not in the catalog: {:?}",
         coverage.unknown
     );
-    assert_eq!(coverage.encoded, 117);
+    assert_eq!(coverage.encoded, 119);
+}
+
+#[test]
+fn every_policy_applies_to_its_catalog_actions_with_its_catalog_effect() {
+    let bundle = Bundle::embedded().unwrap();
+    let catalog = std::fs::read_to_string(sources().join("CATALOG.md")).unwrap();
+    let problems = verify_scopes(&bundle, &catalog);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// A bundle whose policies differ from their entries in scope and in
+/// effect: each difference is reported at the policy's file and line.
+#[test]
+fn a_policy_whose_actions_or_effect_differ_from_the_catalog_is_reported() {
+    let fixture = root().join("tests/fixtures/catalog-audit");
+    let bundle = Bundle::from_dir(&fixture).unwrap();
+    let catalog = std::fs::read_to_string(sources().join("CATALOG.md")).unwrap();
+    let problems = verify_scopes(&bundle, &catalog);
+    let found: Vec<(&str, &str, Option<usize>)> = problems
+        .iter()
+        .map(|p| (p.code.as_str(), p.file.as_str(), p.line))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("catalog_actions", "zhejiang/operator.cedar", Some(5)),
+            ("catalog_effect", "zhejiang/operator.cedar", Some(17)),
+        ]
+    );
+    let actions = &problems[0].message;
+    assert!(
+        actions
+            .starts_with("`zhejiang.operator.mlps3`: actions differ from the catalog entry (line "),
+        "{actions}"
+    );
+    assert!(
+        actions.contains("the policy does not apply to `renew` listed by the catalog"),
+        "{actions}"
+    );
+    assert!(
+        actions.contains("it applies to `sign_agreement` the catalog does not list"),
+        "{actions}"
+    );
+    assert!(
+        problems[1]
+            .message
+            .contains("`zhejiang.operator.no_recent_incident`: effect `requirement` differs from the catalog entry"),
+        "{}",
+        problems[1].message
+    );
+
+    // The command line reports both, one line each, and fails.
+    let out = std::process::Command::new(pdao_tests::pdao_cli())
+        .arg("check")
+        .arg(&fixture)
+        .arg("--catalog")
+        .arg(sources().join("CATALOG.md"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("actions and effects: 2 differences from"),
+        "{stdout}"
+    );
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("pdao: error[catalog_"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(
+            "pdao: error[catalog_actions]: zhejiang/operator.cedar:5: `zhejiang.operator.mlps3`"
+        ),
+        "{stderr}"
+    );
+    assert!(lines[1].starts_with("pdao: error[catalog_effect]: zhejiang/operator.cedar:17: `zhejiang.operator.no_recent_incident`"), "{stderr}");
 }
 
 #[test]
@@ -253,7 +339,11 @@ fn the_check_command_reports_full_catalog_coverage() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("catalog: 117/117 catalog ids encoded"),
+        stdout.contains("catalog: 119/119 catalog ids encoded"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("actions and effects: every policy as in"),
         "{stdout}"
     );
     assert!(stdout.contains("every quote found verbatim"), "{stdout}");

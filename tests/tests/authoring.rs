@@ -17,7 +17,7 @@ use std::process::{Command, Output};
 use pdao::authoring::{
     changed_rules, diff, why_not, Change, DiffOptions, RuleChangeKind, WhyNotOptions,
 };
-use pdao::dates::{add_days, add_months};
+use pdao::dates::last_day;
 use pdao::{Bundle, Engine, FactValue, Request, Verdict};
 use serde_json::Value;
 
@@ -99,8 +99,8 @@ fn three_year_term(name: &str) -> Copy {
     let copy = Copy::of_policies(name);
     copy.edit(
         "hangzhou/time.rules",
-        "fact hz_term_two_years = agreement.start + 24 months - 1 day <= agreement.end and agreement.end <= agreement.start + 24 months;",
-        "fact hz_term_two_years = agreement.start + 36 months - 1 day <= agreement.end and agreement.end <= agreement.start + 36 months;",
+        "fact hz_term_two_years = agreement.end == last_day(agreement.start, 24 months);",
+        "fact hz_term_two_years = agreement.end == last_day(agreement.start, 36 months);",
     );
     copy.edit(
         "hangzhou/agreement.cedar",
@@ -168,6 +168,113 @@ fn pdao_test_reports_a_failing_case_and_exits_1() {
 }
 
 #[test]
+fn pdao_test_junit_is_xml_with_one_testcase_per_case_and_the_failures() {
+    let dir = fixtures().join("suite");
+    let (code, stdout, stderr) = run(&["test", "--format", "junit", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    let xml = roxmltree::Document::parse(&stdout).unwrap();
+    let root = xml.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("2"));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1);
+    assert_eq!(suites[0].attribute("name"), Some("hangzhou"));
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 2);
+    let failing = cases
+        .iter()
+        .find(|c| c.attribute("name") == Some("a wrong expectation fails"))
+        .unwrap();
+    assert_eq!(failing.attribute("classname"), Some("pdao.hangzhou"));
+    let failure = failing
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert!(failure
+        .text()
+        .unwrap()
+        .contains("decision is deny, expected allow"));
+    assert!(failure
+        .attribute("message")
+        .unwrap()
+        .contains("decision is deny"));
+    let passing = cases
+        .iter()
+        .find(|c| c.attribute("name") == Some("the example Hangzhou application is allowed"))
+        .unwrap();
+    assert!(!passing.children().any(|n| n.has_tag_name("failure")));
+    assert!(passing.attribute("time").unwrap().parse::<f64>().unwrap() >= 0.0);
+}
+
+#[test]
+fn pdao_test_junit_on_the_bundle_has_every_case_and_a_coverage_suite() {
+    let (code, stdout, stderr) = run(&["test", "--format", "junit", "--coverage", "policies"]);
+    assert_eq!(code, 0, "{stderr}");
+    let xml = roxmltree::Document::parse(&stdout).unwrap();
+    let cases = pdao::cases::find_case_files(&root().join("policies"))
+        .unwrap()
+        .len();
+    let layers = Bundle::embedded().unwrap().layers().len();
+    let root = xml.root_element();
+    assert_eq!(
+        root.attribute("tests"),
+        Some((cases + layers).to_string().as_str())
+    );
+    assert_eq!(root.attribute("failures"), Some("0"));
+    let testcases = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.attribute("classname") != Some("pdao.coverage"))
+        .count();
+    assert_eq!(testcases, cases);
+    let coverage = xml
+        .descendants()
+        .find(|n| n.attribute("name") == Some("rule coverage"))
+        .unwrap();
+    assert_eq!(
+        coverage.attribute("tests"),
+        Some(layers.to_string().as_str())
+    );
+    assert_eq!(coverage.attribute("failures"), Some("0"));
+    // On one layer's cases, the rules of other layers are never seen: the
+    // coverage suite fails for them.
+    let (code, stdout, _) = run(&[
+        "test",
+        "--format",
+        "junit",
+        "--coverage",
+        "policies/hangzhou",
+    ]);
+    assert_eq!(code, 0);
+    let xml = roxmltree::Document::parse(&stdout).unwrap();
+    let coverage = xml
+        .descendants()
+        .find(|n| n.attribute("name") == Some("rule coverage"))
+        .unwrap();
+    assert_ne!(coverage.attribute("failures"), Some("0"));
+    let quanzhou = coverage
+        .children()
+        .find(|n| {
+            n.attribute("name")
+                .is_some_and(|a| a.starts_with("quanzhou:"))
+        })
+        .unwrap();
+    assert!(quanzhou
+        .children()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap()
+        .text()
+        .unwrap()
+        .contains("quanzhou."));
+}
+
+#[test]
 fn pdao_test_coverage_lists_every_layer_and_keeps_the_closing_line_last() {
     let (code, stdout, _) = run(&["test", "--coverage", "policies"]);
     assert_eq!(code, 0);
@@ -222,16 +329,15 @@ fn pdao_test_on_a_changed_bundle_names_the_cases_the_change_breaks() {
 // ---------------------------------------------------------------------------
 // pdao diff
 
-/// Whether `end` is `months` after `start` under the exact reading (the day
-/// before the anniversary, or the anniversary).
+/// Whether the term from `start` to `end` (both days included) lasts
+/// exactly `months` (catalog §6.1: `end == last_day(start, months)`).
 fn exact_term(r: &Request, months: i64) -> bool {
     let (Some(FactValue::Date(start)), Some(FactValue::Date(end))) =
         (r.fact("agreement.start"), r.fact("agreement.end"))
     else {
         return false;
     };
-    let anniversary = add_months(*start, months);
-    *end == anniversary || *end == add_days(anniversary, -1)
+    *end == last_day(*start, months)
 }
 
 #[test]
@@ -365,8 +471,21 @@ fn pdao_diff_reports_the_change_and_exits_2() {
         stdout.contains("modified hangzhou.agreement.term [hangzhou]"),
         "{stdout}"
     );
-    assert!(stdout.contains("- fact hz_term_two_years = agreement.start + 24 months"));
-    assert!(stdout.contains("+ fact hz_term_two_years = agreement.start + 36 months"));
+    assert!(stdout.contains(
+        "- fact hz_term_two_years = agreement.end == last_day(agreement.start, 24 months);"
+    ));
+    assert!(stdout.contains(
+        "+ fact hz_term_two_years = agreement.end == last_day(agreement.start, 36 months);"
+    ));
+    // The share of decisions that change, by action and by jurisdiction.
+    assert!(
+        stdout.contains("decision changes by action (changed / generated):"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("decision changes by jurisdiction (changed / generated):"),
+        "{stdout}"
+    );
     let summary = stdout
         .lines()
         .find(|l| l.starts_with("1 rule changed; "))
@@ -390,6 +509,34 @@ fn pdao_diff_reports_the_change_and_exits_2() {
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["changed_rules"][0]["rule"], "hangzhou.agreement.term");
     assert_eq!(v["groups"][0]["pairs"][0], "hangzhou/sign_agreement");
+    // Only Hangzhou signatures change decision; every action and
+    // jurisdiction generated is listed with its count.
+    let by_action = v["by_action"].as_array().unwrap();
+    let by_jurisdiction = v["by_jurisdiction"].as_array().unwrap();
+    let total = |rows: &Vec<Value>| {
+        rows.iter()
+            .map(|r| r["requests"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(total(by_action), 1000);
+    assert_eq!(total(by_jurisdiction), 1000);
+    for (rows, key, only) in [
+        (by_action, "action", "sign_agreement"),
+        (by_jurisdiction, "jurisdiction", "hangzhou"),
+    ] {
+        for row in rows {
+            let changes = row["decision_changes"].as_u64().unwrap();
+            assert_eq!(
+                changes,
+                row["allow_to_deny"].as_u64().unwrap() + row["deny_to_allow"].as_u64().unwrap()
+            );
+            if row[key] != only {
+                assert_eq!(changes, 0, "{row}");
+            }
+        }
+        let changed = rows.iter().find(|r| r[key] == only).unwrap();
+        assert_eq!(changed["decision_changes"], v["decision_changes"]);
+    }
     assert!(v["groups"][0]["example"]["request"].is_object());
 }
 

@@ -16,7 +16,7 @@
 //! (it round-trips through the parser) unless the property is about invalid
 //! ones.
 //!
-//! 1. Removing facts never turns a deny into an allow.
+//! 1. Removing facts, identifiers included, never turns a deny into an allow.
 //! 2. A fact (or any other field) of the wrong JSON type is an error, never a
 //!    decision.
 //! 3. A policy that fails at evaluation (an integer overflow in Cedar) denies,
@@ -219,20 +219,10 @@ fn removal() -> impl Strategy<Value = Removal> {
     ]
 }
 
-/// Facts outside the removal properties: ids, which the catalog makes
-/// wildcards when absent (§1.4: "an absent id matches every `ref`"), so
-/// that removing one widens what a rule counts by definition. The test
-/// `an_absent_agreement_id_matches_every_ref_as_the_catalog_defines` pins
-/// that reading; every other fact is removed.
-const KNOWN_FAIL_OPEN: [&str; 1] = ["agreement.id"];
-
 fn removable(request: &Request) -> Vec<String> {
-    let mut candidates: Vec<String> = request
-        .facts()
-        .keys()
-        .filter(|k| !KNOWN_FAIL_OPEN.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    // Every fact, identifiers included (catalog 1.1 §1.4: an event with a
+    // `ref` matched against an absent id is unknown, never a wildcard).
+    let mut candidates: Vec<String> = request.facts().keys().cloned().collect();
     if request.materials().is_some() {
         candidates.push("materials".into());
     }
@@ -376,15 +366,12 @@ fn removing_one_fact_from_a_denied_golden_request_keeps_it_denied() {
     }
 }
 
-/// The one fact whose removal may turn deny into allow, by definition: the
-/// catalog (§1.4 and the preamble of §2) makes `id` facts wildcards — "an
-/// absent id matches every `ref`" and ids "are never reported as missing".
-/// A Hangzhou operation whose only security report concerns another
-/// agreement is denied; without `agreement.id` that report counts and the
-/// operation is allowed (the temporal evidence says why the report counted:
-/// `pdao::temporal` tests).
+/// An absent id is not a wildcard (catalog 1.1 §1.4): a Hangzhou operation
+/// whose only security report concerns another agreement is denied, and
+/// without `agreement.id` it is still denied, with the id in `missing` —
+/// under catalog 1.0 the report counted and the operation was allowed.
 #[test]
-fn an_absent_agreement_id_matches_every_ref_as_the_catalog_defines() {
+fn an_absent_agreement_id_is_missing_not_a_wildcard() {
     let text = r#"{"jurisdiction":"hangzhou","date":"2024-07-12","action":"operate",
         "operator":{"id":"acme-data","log_retention_months":12,"self_supervision":true},
         "scenario":{"emergency_plan":true,"id":"credit-scoring"},
@@ -397,13 +384,21 @@ fn an_absent_agreement_id_matches_every_ref_as_the_catalog_defines() {
         decision.reason_ids(),
         vec!["hangzhou.report.security_six_monthly"]
     );
+    assert!(decision.missing.is_empty());
     let reduced = full.with_fact("agreement.id", None);
     let decision = engine().decide(&reduced);
-    assert!(decision.is_allow(), "{}", decision.to_json_pretty());
-    assert!(decision
-        .satisfied
-        .iter()
-        .any(|id| id == "hangzhou.report.security_six_monthly"));
+    assert!(!decision.is_allow(), "{}", decision.to_json_pretty());
+    assert_eq!(
+        decision.reason_ids(),
+        vec!["hangzhou.report.security_six_monthly"]
+    );
+    assert_eq!(decision.missing, vec!["agreement.id".to_string()]);
+    // With the report's own agreement id it counts, and the operation is allowed.
+    let own = full.with_fact(
+        "agreement.id",
+        Some(pdao::FactValue::Str("hz-2022-001".into())),
+    );
+    assert!(engine().decide(&own).is_allow());
 }
 
 // ---------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 //! `pdao check`: load and validate a bundle, optionally against a catalog
-//! and the seed texts.
+//! (every id encoded, every policy's actions and effect as in its entry)
+//! and the seed texts (every quote verbatim).
 
 use std::path::Path;
 
-use pdao::audit::{catalog_coverage, verify_quotes};
+use pdao::audit::{catalog_coverage, verify_quotes, verify_scopes};
 
 use crate::report;
 
@@ -40,7 +41,7 @@ pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> 
         if problems.is_empty() {
             println!("quotes: every quote found verbatim in {}", seeds.display());
         } else {
-            report::bundle_problems(&problems);
+            report::audit_problems(&problems);
             failed = true;
         }
     }
@@ -58,6 +59,22 @@ pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> 
                 }
                 for id in &coverage.unknown {
                     println!("  unknown: policy id {id} is not in the catalog");
+                    failed = true;
+                }
+                let problems = verify_scopes(&bundle, &text);
+                if problems.is_empty() {
+                    println!(
+                        "actions and effects: every policy as in {}",
+                        catalog.display()
+                    );
+                } else {
+                    println!(
+                        "actions and effects: {} difference{} from {}",
+                        problems.len(),
+                        if problems.len() == 1 { "" } else { "s" },
+                        catalog.display()
+                    );
+                    report::audit_problems(&problems);
                     failed = true;
                 }
             }

@@ -5,6 +5,8 @@
 
 mod check;
 mod diff;
+mod doc;
+mod fmt;
 mod report;
 mod test_cmd;
 mod why_not;
@@ -52,6 +54,41 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         seeds: Option<PathBuf>,
     },
+    /// Print the complete Cedar schema: `schema.cedarschema` with the
+    /// `Temporal` type generated from the `*.rules` files.
+    ///
+    /// For the official Cedar tools: `pdao schema > full.cedarschema &&
+    /// cedar validate --schema full.cedarschema --policies FILE`.
+    Schema {
+        /// Bundle directory (default: the embedded bundle, or --policies).
+        dir: Option<PathBuf>,
+    },
+    /// Format `.rules` files in the canonical layout, every comment kept.
+    ///
+    /// Rewrites each file in place; with --check, changes nothing and
+    /// lists the files that are not formatted. Exit 0 all formatted, 1 a
+    /// file is not (with --check), does not parse or cannot be written.
+    Fmt {
+        /// Files or directories searched for `*.rules` (default `policies`).
+        paths: Vec<PathBuf>,
+        /// Only report files that are not formatted; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write the law beside the rules: one HTML page per document of the
+    /// bundle, the seed text article by article with the rules that encode
+    /// each article or the reason none does, and a cross-layer index.
+    ///
+    /// Prints each document's coverage line. Exit 0 when every rule, quote
+    /// and not-encoded article found its place in the text, 1 otherwise.
+    Doc {
+        /// Directory to write the pages to.
+        #[arg(long, value_name = "DIR", default_value = "target/doc-law")]
+        out: PathBuf,
+        /// Directory of the seed texts (`document.seed` files).
+        #[arg(long, value_name = "DIR", default_value = "sources/seeds")]
+        seeds: PathBuf,
+    },
     /// Run golden case files: one line per case, then `N passed, M failed`.
     ///
     /// The bundle is --policies, else the first DIR when it holds a
@@ -60,9 +97,14 @@ enum Command {
     Test {
         /// Directories to search for `cases/*.json` (or case files); default `policies`.
         dirs: Vec<PathBuf>,
-        /// Print one JSON document (cases with name, passed, failures; totals).
+        /// Print one JSON document (cases with name, passed, failures; totals);
+        /// the same as `--format json`.
         #[arg(long)]
         json: bool,
+        /// Output: `text` (one line per case), `json` (one document) or
+        /// `junit` (JUnit XML, one testsuite per layer, for CI systems).
+        #[arg(long, value_enum, default_value_t = test_cmd::Format::Text)]
+        format: test_cmd::Format,
         /// Also report, per layer, the rules the cases exercise deciding and holding.
         #[arg(long)]
         coverage: bool,
@@ -118,11 +160,24 @@ fn main() -> ExitCode {
             catalog.as_deref(),
             seeds.as_deref(),
         ),
+        Command::Schema { dir } => match load(dir.as_deref().or(cli.policies.as_deref())) {
+            Ok(bundle) => {
+                write_stdout(bundle.cedar_schema());
+                0
+            }
+            Err(code) => code,
+        },
+        Command::Doc { out, seeds } => doc::run(cli.policies.as_deref(), &out, &seeds),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Test {
             dirs,
             json,
+            format,
             coverage,
-        } => test_cmd::run(cli.policies.as_deref(), &dirs, json, coverage),
+        } => {
+            let format = if json { test_cmd::Format::Json } else { format };
+            test_cmd::run(cli.policies.as_deref(), &dirs, format, coverage)
+        }
         Command::Diff {
             old,
             new,

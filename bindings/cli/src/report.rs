@@ -4,6 +4,7 @@
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
 };
+use pdao::temporal::TemporalError;
 use pdao::{BundleProblem, RequestError};
 
 /// `pdao: error[code]: <where>: <what>` on standard error.
@@ -23,28 +24,48 @@ pub fn request_error(source: &str, error: &RequestError) {
 
 /// Every problem of a bundle, each with its source excerpt when known.
 pub fn bundle_problems(problems: &[BundleProblem]) {
-    for problem in problems {
-        eprintln!("pdao: error[{}]: {problem}", problem.code);
-        if let (Some(text), Some((offset, len))) = (&problem.source_text, problem.span) {
-            let diagnostic =
-                MietteDiagnostic::new(problem.message.clone()).with_label(LabeledSpan::at(
-                    offset..offset + len.max(1).min(text.len().saturating_sub(offset).max(1)),
-                    "here",
-                ));
-            let report = Report::new(diagnostic)
-                .with_source_code(NamedSource::new(problem.file.clone(), text.clone()));
-            let mut rendered = String::new();
-            let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
-            if handler
-                .render_report(&mut rendered, report.as_ref())
-                .is_ok()
-            {
-                eprintln!("{rendered}");
-            }
-        }
-    }
+    problem_lines(problems);
     eprintln!(
         "pdao: {} problem(s); the bundle was not loaded",
         problems.len()
     );
+}
+
+/// What an audit of a loaded bundle found (quotes, catalog scopes): one
+/// line per problem, at the policy's file and line.
+pub fn audit_problems(problems: &[BundleProblem]) {
+    problem_lines(problems);
+}
+
+fn problem_lines(problems: &[BundleProblem]) {
+    for problem in problems {
+        eprintln!("pdao: error[{}]: {problem}", problem.code);
+        if let (Some(text), Some(span)) = (&problem.source_text, problem.span) {
+            excerpt(&problem.file, text, span, &problem.message);
+        }
+    }
+}
+
+/// A rules file that does not parse: the line, then the source with the
+/// offending span underlined.
+pub fn temporal_error(error: &TemporalError) {
+    eprintln!("pdao: error[temporal]: {error}");
+    excerpt(&error.file, &error.source_text, error.span, &error.message);
+}
+
+/// The source around `(offset, len)` with the span underlined (miette).
+fn excerpt(file: &str, text: &str, (offset, len): (usize, usize), message: &str) {
+    let diagnostic = MietteDiagnostic::new(message.to_string()).with_label(LabeledSpan::at(
+        offset..offset + len.max(1).min(text.len().saturating_sub(offset).max(1)),
+        "here",
+    ));
+    let report = Report::new(diagnostic).with_source_code(NamedSource::new(file, text.to_string()));
+    let mut rendered = String::new();
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
+    if handler
+        .render_report(&mut rendered, report.as_ref())
+        .is_ok()
+    {
+        eprintln!("{rendered}");
+    }
 }

@@ -10,9 +10,20 @@ use pdao::Engine;
 
 use crate::report;
 
+/// What `pdao test` prints.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per case, then `N passed, M failed`.
+    Text,
+    /// One JSON document.
+    Json,
+    /// JUnit XML.
+    Junit,
+}
+
 /// Exit: 0 every case passed, 1 a case failed, no case was found, or the
 /// bundle or a directory could not be read.
-pub fn run(policies: Option<&Path>, dirs: &[PathBuf], json: bool, coverage: bool) -> u8 {
+pub fn run(policies: Option<&Path>, dirs: &[PathBuf], format: Format, coverage: bool) -> u8 {
     let default = [PathBuf::from("policies")];
     let dirs: &[PathBuf] = if dirs.is_empty() { &default } else { dirs };
     // The bundle: --policies, else the first directory when it is a bundle,
@@ -61,7 +72,9 @@ pub fn run(policies: Option<&Path>, dirs: &[PathBuf], json: bool, coverage: bool
     }
     let engine = Engine::new(bundle);
     let result = run_cases(&engine, &files);
-    if json {
+    if format == Format::Junit {
+        crate::write_stdout(&result.to_junit(coverage));
+    } else if format == Format::Json {
         let value = if coverage {
             result.to_json_with_coverage()
         } else {

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use pdao::authoring::{why_not, WhyNotOptions};
 use pdao::Engine;
-use serde_json::json;
 
 use crate::report;
 
@@ -33,17 +32,7 @@ pub fn run(policies: Option<&Path>, file: Option<&Path>, budget: usize, json: bo
     };
     let answer = why_not(&engine, &request, &options);
     if json {
-        let value = json!({
-            "decision": answer.decision.decision.as_str(),
-            "reasons": answer.decision.reason_ids(),
-            "solutions": answer.solutions.iter().map(|s| json!({
-                "changes": s.lines(),
-                "request": s.request.to_json(),
-            })).collect::<Vec<_>>(),
-            "unfixable": answer.unfixable,
-            "evaluations": answer.evaluations,
-            "bound_reached": answer.exhausted,
-        });
+        let value = answer.to_json();
         let text = serde_json::to_string_pretty(&value)
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         crate::write_stdout(&format!("{text}\n"));

@@ -226,6 +226,56 @@ pub fn explain_value(engine: &Engine, request: &Value) -> Result<String, ErrorOb
     explain_json(engine, &value_to_json(request)?)
 }
 
+/// The smallest verified changes of facts or events that would allow a
+/// request (JSON text), as `pdao why-not --json` prints them; `budget`
+/// bounds the evaluations (0: the default, 10 000).
+pub fn why_not_json(engine: &Engine, request: &str, budget: usize) -> Result<String, ErrorObject> {
+    let request = engine.parse_request(request)?;
+    let mut options = pdao::authoring::WhyNotOptions::default();
+    if budget > 0 {
+        options.max_evaluations = budget;
+    }
+    let answer = pdao::authoring::why_not(engine, &request, &options);
+    Ok(answer.to_json().to_string())
+}
+
+/// The fact vocabulary, for forms: every fact (`path`, `object`, `type`,
+/// `values` for enums and closed lists, `meaning`), the materials and the
+/// event kinds with their meaning.
+pub fn vocabulary_json(engine: &Engine) -> String {
+    use pdao::FactType;
+    let vocab = engine.bundle().vocabulary();
+    let facts: Vec<Value> = vocab
+        .facts()
+        .map(|f| {
+            let (ty, values) = match &f.ty {
+                FactType::Bool => ("bool", None),
+                FactType::Int => ("int", None),
+                FactType::Date => ("date", None),
+                FactType::String => ("string", None),
+                FactType::Enum(values) => ("enum", Some(values.clone())),
+                FactType::List(values) => ("list", values.clone()),
+            };
+            serde_json::json!({
+                "path": f.path,
+                "object": f.path.split('.').next().unwrap_or_default(),
+                "type": ty,
+                "values": values,
+                "meaning": f.meaning,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "objects": pdao::OBJECTS,
+        "facts": facts,
+        "materials": vocab.materials(),
+        "events": vocab.event_kinds().map(|(kind, meaning)| serde_json::json!({"kind": kind, "meaning": meaning})).collect::<Vec<_>>(),
+        "actions": vocab.actions(),
+        "jurisdictions": vocab.jurisdictions(),
+    })
+    .to_string()
+}
+
 /// The bundle's `policy_version` (`sha256:<hex>`).
 pub fn version(engine: &Engine) -> String {
     engine.bundle().version().to_string()

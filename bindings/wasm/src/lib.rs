@@ -219,6 +219,33 @@ impl WasmEngine {
         parse(&ffi::check(&self.inner))
     }
 
+    /// For a denied request (object or JSON text): the smallest verified
+    /// changes of facts or events that would allow it, as `pdao why-not
+    /// --json` prints them. `budget` bounds the evaluations (default 10 000).
+    /// @throws {PdaoError} when the request breaks the contract.
+    #[wasm_bindgen(js_name = whyNot, unchecked_return_type = "WhyNot")]
+    pub fn why_not(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Request | string")] request: JsValue,
+        budget: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        guard()?;
+        let text = match request.as_string() {
+            Some(text) => text,
+            None => stringify(&request, "request")?,
+        };
+        let budget = budget.map_or(0, |b| b as usize);
+        parse(&ffi::why_not_json(&self.inner, &text, budget).map_err(js_error)?)
+    }
+
+    /// The fact vocabulary, for building forms: facts with their type and
+    /// meaning, materials, event kinds, actions, jurisdictions.
+    #[wasm_bindgen(unchecked_return_type = "Vocabulary")]
+    pub fn vocabulary(&self) -> Result<JsValue, JsValue> {
+        guard()?;
+        parse(&ffi::vocabulary_json(&self.inner))
+    }
+
     /// The bundle's `policy_version` (`sha256:<hex>`), as in every decision.
     pub fn version(&self) -> Result<String, JsValue> {
         guard()?;

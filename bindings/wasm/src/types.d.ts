@@ -175,3 +175,37 @@ export interface CheckSummary {
   definitions: number;
   problems: BundleProblem[];
 }
+
+/** The answer of `whyNot`, as `pdao why-not --json` prints it. */
+export interface WhyNot {
+  decision: "allow" | "deny";
+  /** The rules that deny the request as given. */
+  reasons: string[];
+  /** Minimal verified solutions, smallest first. */
+  solutions: { changes: string[]; request: Request }[];
+  /** Reasons no candidate change clears. */
+  unfixable: string[];
+  evaluations: number;
+  bound_reached: boolean;
+}
+
+/** One fact of the vocabulary. */
+export interface FactInfo {
+  /** `object.name`. */
+  path: string;
+  object: string;
+  type: "bool" | "int" | "date" | "string" | "enum" | "list";
+  /** Allowed values of an enum or a closed list; null otherwise. */
+  values: string[] | null;
+  meaning: string;
+}
+
+/** The fact vocabulary of the bundle, for forms. */
+export interface Vocabulary {
+  objects: string[];
+  facts: FactInfo[];
+  materials: string[];
+  events: { kind: string; meaning: string }[];
+  actions: Action[];
+  jurisdictions: Jurisdiction[];
+}

@@ -18,8 +18,8 @@ const TYPES = {
   ".png": "image/png",
 };
 
-/** Only these folders of bindings/wasm are served. */
-const MOUNTS = ["www", join("pkg", "web")];
+/** Only these folders of bindings/wasm are served (pkg/law: the `pdao doc` pages). */
+const MOUNTS = ["www", join("pkg", "web"), join("pkg", "law")];
 
 function resolvePath(urlPath) {
   const rel = normalize(decodeURIComponent(urlPath)).replace(/^[/\\]+/, "");

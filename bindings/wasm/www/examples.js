@@ -354,14 +354,14 @@ export const EXAMPLES = [
       "operator": {
         "id": "acme-data"
       },
+      "scenario": {
+        "id": "credit-scoring",
+        "emergency_plan": true
+      },
       "agreement": {
         "id": "zj-2024-001",
         "start": "2024-02-01",
         "end": "2027-01-31"
-      },
-      "scenario": {
-        "id": "credit-scoring",
-        "emergency_plan": true
       },
       "data": {
         "personal_info": false,
@@ -371,7 +371,8 @@ export const EXAMPLES = [
         "raw_visible": false,
         "model_training": true,
         "sampled": true,
-        "desensitized": true
+        "desensitized": true,
+        "open_class": "open"
       },
       "events": []
     }
@@ -703,7 +704,9 @@ export const EXAMPLES = [
         "demand_approved": true,
         "service_agreement": true,
         "shared_from_other": false,
-        "in_scenario": true
+        "in_scenario": true,
+        "encrypted": true,
+        "misuse": false
       }
     }
   },

@@ -199,6 +199,8 @@ pub struct CaseReport {
     pub file: PathBuf,
     /// Every mismatch; empty when it passed.
     pub failures: Vec<String>,
+    /// How long reading, deciding and checking the case took.
+    pub duration: std::time::Duration,
 }
 
 impl CaseReport {
@@ -283,6 +285,7 @@ pub fn run_cases(engine: &Engine, files: &[PathBuf]) -> SuiteReport {
     let mut coverage = Coverage::new(engine.bundle());
     let mut cases = Vec::new();
     for file in files {
+        let started = std::time::Instant::now();
         let name = file
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -305,6 +308,7 @@ pub fn run_cases(engine: &Engine, files: &[PathBuf]) -> SuiteReport {
                     layer,
                     file: file.clone(),
                     failures: result.failures,
+                    duration: started.elapsed(),
                 });
             }
             Err(e) => cases.push(CaseReport {
@@ -312,6 +316,7 @@ pub fn run_cases(engine: &Engine, files: &[PathBuf]) -> SuiteReport {
                 layer: folder_layer.unwrap_or_else(|| "?".into()),
                 file: file.clone(),
                 failures: vec![format!("the case file cannot be read: {e}")],
+                duration: started.elapsed(),
             }),
         }
     }

@@ -131,6 +131,75 @@ pub struct Group {
     pub example: Option<Example>,
 }
 
+/// How many generated requests of one action (or one jurisdiction) change
+/// decision: the share a reviewer weighs a change by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Share {
+    /// The action or jurisdiction.
+    pub key: String,
+    /// Requests generated for it.
+    pub requests: usize,
+    /// Of which changed decision.
+    pub decisions: usize,
+    /// allow → deny.
+    pub allow_to_deny: usize,
+    /// deny → allow.
+    pub deny_to_allow: usize,
+}
+
+impl Share {
+    /// `decisions / requests` as a percentage (0 when nothing was generated).
+    pub fn percent(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            // Counts stay far below 2^52: exact as f64.
+            self.decisions as f64 * 100.0 / self.requests as f64
+        }
+    }
+
+    fn to_json(&self, key: &str) -> Value {
+        json!({
+            key: self.key,
+            "requests": self.requests,
+            "decision_changes": self.decisions,
+            "allow_to_deny": self.allow_to_deny,
+            "deny_to_allow": self.deny_to_allow,
+        })
+    }
+}
+
+/// The requests generated per key (an action or a jurisdiction).
+fn tally(requests: &[(Request, bool)], key: fn(&Request) -> &str) -> BTreeMap<String, Share> {
+    let mut out: BTreeMap<String, Share> = BTreeMap::new();
+    for (request, _) in requests {
+        out.entry(key(request).to_string()).or_default().requests += 1;
+    }
+    out
+}
+
+/// The tally completed with the decision changes, sorted by key.
+fn shares(
+    mut out: BTreeMap<String, Share>,
+    changed: &[ChangedRequest],
+    key: fn(&Request) -> &str,
+) -> Vec<Share> {
+    for c in changed.iter().filter(|c| c.decision_changed()) {
+        let entry = out.entry(key(&c.request).to_string()).or_default();
+        entry.decisions += 1;
+        match c.new {
+            Verdict::Deny => entry.allow_to_deny += 1,
+            Verdict::Allow => entry.deny_to_allow += 1,
+        }
+    }
+    out.into_iter()
+        .map(|(k, mut share)| {
+            share.key = k;
+            share
+        })
+        .collect()
+}
+
 /// A minimal request showing a change.
 #[derive(Debug, Clone)]
 pub struct Example {
@@ -162,6 +231,10 @@ pub struct DiffReport {
     pub changed: Vec<ChangedRequest>,
     /// The same, grouped by the rules whose outcome differs.
     pub groups: Vec<Group>,
+    /// Requests generated and decision changes per action.
+    pub by_action: Vec<Share>,
+    /// Requests generated and decision changes per jurisdiction.
+    pub by_jurisdiction: Vec<Share>,
 }
 
 impl DiffReport {
@@ -208,6 +281,8 @@ impl DiffReport {
             "decision_changes": self.decision_changes(),
             "changes": self.changed.len(),
             "summary": self.summary(),
+            "by_action": self.by_action.iter().map(|s| s.to_json("action")).collect::<Vec<_>>(),
+            "by_jurisdiction": self.by_jurisdiction.iter().map(|s| s.to_json("jurisdiction")).collect::<Vec<_>>(),
             "groups": self.groups.iter().map(|g| json!({
                 "rules": g.rules,
                 "requests": g.requests,
@@ -260,6 +335,32 @@ impl DiffReport {
         ));
         out.push_str(&self.summary());
         out.push('\n');
+        for (title, shares) in [
+            ("action", &self.by_action),
+            ("jurisdiction", &self.by_jurisdiction),
+        ] {
+            out.push_str(&format!(
+                "\ndecision changes by {title} (changed / generated):\n"
+            ));
+            for share in shares {
+                let directions = if share.decisions == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "   allow → deny {}, deny → allow {}",
+                        thousands(share.allow_to_deny),
+                        thousands(share.deny_to_allow)
+                    )
+                };
+                out.push_str(&format!(
+                    "  {:<24}{:>7} / {:<7} {:>6.2} %{directions}\n",
+                    share.key,
+                    thousands(share.decisions),
+                    thousands(share.requests),
+                    share.percent(),
+                ));
+            }
+        }
         for group in &self.groups {
             out.push('\n');
             out.push_str(&format!(
@@ -617,6 +718,8 @@ pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> Result<DiffRep
     // Decide everything under both bundles.
     let total = requests.len();
     let deltas = evaluate_all(old, new, &requests, options.threads)?;
+    let by_action = tally(&requests, Request::action);
+    let by_jurisdiction = tally(&requests, Request::jurisdiction);
     let mut changed = Vec::new();
     for ((request, systematic), delta) in requests.into_iter().zip(deltas) {
         if let Some(d) = delta {
@@ -632,6 +735,8 @@ pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> Result<DiffRep
         }
     }
     let groups = group(old, new, &changed);
+    let by_action = shares(by_action, &changed, Request::action);
+    let by_jurisdiction = shares(by_jurisdiction, &changed, Request::jurisdiction);
     Ok(DiffReport {
         changed_rules,
         requests: total,
@@ -641,6 +746,8 @@ pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> Result<DiffRep
         seed: options.seed,
         changed,
         groups,
+        by_action,
+        by_jurisdiction,
     })
 }
 

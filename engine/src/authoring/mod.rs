@@ -11,6 +11,7 @@ pub(crate) mod changes;
 mod coverage;
 mod diff;
 mod generate;
+mod junit;
 pub(crate) mod rng;
 pub(crate) mod space;
 mod why_not;
@@ -19,7 +20,7 @@ pub use changes::Change;
 pub use coverage::{run_cases, CaseReport, Coverage, LayerCoverage, RuleSides, SuiteReport};
 pub use diff::{
     changed_rules, diff, ChangedRequest, DiffError, DiffOptions, DiffReport, Example, Group,
-    RuleChange, RuleChangeKind,
+    RuleChange, RuleChangeKind, Share,
 };
 pub use space::{Literals, Pair, Reads, Space};
 pub use why_not::{why_not, Solution, WhyNot, WhyNotOptions};

@@ -97,6 +97,24 @@ impl WhyNot {
     pub fn allowed(&self) -> bool {
         self.decision.is_allow()
     }
+
+    /// The answer as `pdao why-not --json` prints it (and the WASM
+    /// binding's `whyNot` returns it): `decision`, `reasons`, `solutions`
+    /// (each `changes`, one sentence per change, and the changed `request`),
+    /// `unfixable`, `evaluations`, `bound_reached`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "decision": if self.allowed() { "allow" } else { "deny" },
+            "reasons": self.decision.reason_ids(),
+            "solutions": self.solutions.iter().map(|s| serde_json::json!({
+                "changes": s.lines(),
+                "request": s.request.to_json(),
+            })).collect::<Vec<_>>(),
+            "unfixable": self.unfixable,
+            "evaluations": self.evaluations,
+            "bound_reached": self.exhausted,
+        })
+    }
 }
 
 /// Searches for minimal changes that make a denied request allowed.

@@ -3,8 +3,9 @@
 //! is outside the seeds); versions of one rule have disjoint windows; an
 //! `@overrides` names a rule of a lower layer; the temporal names a rule
 //! reads and its `@due`/`@each` resolve in its chain; `@attaches` is for
-//! obligations only. Checks that need a chain are skipped for a layer
-//! whose chain is broken (that is one problem already).
+//! obligations only; the rules a layer's `[[not_encoded]]` and
+//! `[[tightens]]` name exist where they must. Checks that need a chain are
+//! skipped for a layer whose chain is broken (that is one problem already).
 
 use chrono::NaiveDate;
 
@@ -34,6 +35,11 @@ pub(crate) fn phase(
     };
     for (i, rule) in rules.iter().enumerate() {
         checks.rule(i, rule, problems);
+    }
+    for (li, layer) in layers.list.iter().enumerate() {
+        if let Some(chain) = layers.chain(li) {
+            checks.layer_references(li, layer, chain, problems);
+        }
     }
 }
 
@@ -104,6 +110,14 @@ impl Checks<'_> {
                     "rule `{}` is defined twice with overlapping windows (also at {}:{}); versions of one rule need non-overlapping @in_force_from/@in_force_until",
                     other.id, rule.file, rule.line
                 )));
+            } else if other.file == rule.file {
+                // Cedar's own tools (`cedar validate`, `cedar format`, the
+                // language server) name a policy by its `@id` and refuse a
+                // file that holds two policies with one id.
+                problems.push(self.locate(other, "@id", ProblemCode::DuplicateId, format!(
+                    "rule `{}` has a second version in the same file (also at {}:{}); put each version in a file of its own, as Cedar's tools name a policy by its @id",
+                    other.id, rule.file, rule.line
+                )));
             }
         }
         if let Some(chain) = layers.chain(li) {
@@ -116,6 +130,78 @@ impl Checks<'_> {
                 ProblemCode::Annotation,
                 "`@attaches` is only for obligations".into(),
             ));
+        }
+    }
+
+    /// `repeats` of `[[not_encoded]]` and `[[tightens]]` name rules: the
+    /// lower rule of this layer, the repeated or tightened ones of a layer
+    /// above it (`chain`: the layer's, highest first).
+    fn layer_references(
+        &self,
+        li: usize,
+        layer: &Layer,
+        chain: &[usize],
+        problems: &mut Vec<BundleProblem>,
+    ) {
+        let file = format!("{}/jurisdiction.toml", layer.id);
+        let text = self.files.get(&file).unwrap_or_default();
+        let above = |id: &str| {
+            self.rules.iter().any(|r| {
+                r.id == id
+                    && self
+                        .layers
+                        .position(&r.layer)
+                        .is_some_and(|lj| lj != li && chain.contains(&lj))
+            })
+        };
+        let mut problem = |needle: &str, message: String| {
+            let offset = text.find(&format!("\"{needle}\"")).map_or(0, |o| o + 1);
+            problems.push(
+                BundleProblem::new(ProblemCode::Toml, &file, message).at_span(
+                    text,
+                    offset,
+                    needle.len(),
+                ),
+            );
+        };
+        for entry in &layer.not_encoded {
+            for id in &entry.repeats {
+                if !above(id) {
+                    problem(id, format!("`[[not_encoded]]` of {}: `repeats` names `{id}`, which is not a rule of a layer above `{}`", entry.articles.join(", "), layer.id));
+                }
+            }
+        }
+        for entry in &layer.tightens {
+            if !self
+                .rules
+                .iter()
+                .any(|r| r.id == entry.rule && r.layer == layer.id)
+            {
+                problem(
+                    &entry.rule,
+                    format!(
+                        "`[[tightens]]`: `{}` is not a rule of layer `{}`",
+                        entry.rule, layer.id
+                    ),
+                );
+            }
+            if entry.higher.is_empty() {
+                problem(
+                    &entry.rule,
+                    format!("`[[tightens]]` of `{}`: `higher` names no rule", entry.rule),
+                );
+            }
+            for id in &entry.higher {
+                if !above(id) {
+                    problem(
+                        id,
+                        format!(
+                            "`[[tightens]]` of `{}`: `{id}` is not a rule of a layer above `{}`",
+                            entry.rule, layer.id
+                        ),
+                    );
+                }
+            }
         }
     }
 

@@ -11,6 +11,12 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_bundle.rs"));
 }
 
+/// The files of the embedded bundle: (path relative to `policies/`, text).
+#[cfg(test)]
+pub(crate) fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    embedded::FILES.iter().copied()
+}
+
 /// The bundle's files as (path relative to the root, contents), sorted by
 /// path.
 pub(crate) struct Files(Vec<(String, String)>);

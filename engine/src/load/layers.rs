@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::dates::parse_date;
 use crate::error::{BundleProblem, ProblemCode};
-use crate::layers::{Document, Layer};
+use crate::layers::{Document, Layer, NotEncoded, TextLayout, Tightening};
 
 use super::files::Files;
 
@@ -164,6 +164,20 @@ struct RawLayer {
     parent: Option<String>,
     #[serde(default)]
     documents: Vec<RawDocument>,
+    #[serde(default)]
+    not_encoded: Vec<RawNotEncoded>,
+    #[serde(default)]
+    tightens: Vec<Tightening>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotEncoded {
+    document: String,
+    articles: Vec<String>,
+    reason: String,
+    #[serde(default)]
+    repeats: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +197,8 @@ struct RawDocument {
     #[serde(default)]
     lang: String,
     covers: String,
+    #[serde(default)]
+    text: Option<TextLayout>,
 }
 
 /// Parses one `jurisdiction.toml`; `folder` is the layer's folder name,
@@ -268,6 +284,44 @@ fn parse_layer(file: &str, folder: &str, text: &str) -> Result<Layer, Box<Bundle
             seed: (!doc.seed.is_empty()).then_some(doc.seed),
             lang: doc.lang,
             covers_chain,
+            text: doc.text,
+        });
+    }
+    let mut not_encoded = Vec::new();
+    for entry in raw.not_encoded {
+        if !documents.iter().any(|d| d.id == entry.document) {
+            return Err(at(
+                &entry.document,
+                format!(
+                    "`[[not_encoded]]`: `document = \"{}\"` is not a document of this layer",
+                    entry.document
+                ),
+            ));
+        }
+        if entry.articles.is_empty() || entry.articles.iter().any(|a| a.trim().is_empty()) {
+            return Err(at(
+                "not_encoded",
+                format!(
+                    "`[[not_encoded]]` of `{}`: `articles` must name at least one article, none empty",
+                    entry.document
+                ),
+            ));
+        }
+        if entry.reason.trim().is_empty() {
+            return Err(at(
+                &entry.articles.join(""),
+                format!(
+                    "`[[not_encoded]]` of `{}` ({}): the reason is empty; say why no rule encodes it",
+                    entry.document,
+                    entry.articles.join(", ")
+                ),
+            ));
+        }
+        not_encoded.push(NotEncoded {
+            document: entry.document,
+            articles: entry.articles,
+            reason: entry.reason,
+            repeats: entry.repeats,
         });
     }
     Ok(Layer {
@@ -275,6 +329,8 @@ fn parse_layer(file: &str, folder: &str, text: &str) -> Result<Layer, Box<Bundle
         name: raw.name,
         parent: raw.parent,
         documents,
+        not_encoded,
+        tightens: raw.tightens,
     })
 }
 

@@ -15,6 +15,9 @@ pub(crate) mod span;
 mod temporal;
 mod vocabulary;
 
+#[cfg(test)]
+pub(crate) use files::embedded_files;
+
 use std::path::Path;
 
 use cedar_policy::Schema;
@@ -42,6 +45,8 @@ pub struct Bundle {
     pub(crate) definition_layer: Vec<usize>,
     #[allow(dead_code)]
     pub(crate) schema: Schema,
+    /// `schema.cedarschema` with the generated `Temporal` type appended.
+    pub(crate) full_schema: String,
     pub(crate) version: String,
     pub(crate) files: Vec<(String, String)>,
 }
@@ -96,6 +101,14 @@ impl Bundle {
         &self.definitions
     }
 
+    /// The complete Cedar schema the policies are validated against:
+    /// `schema.cedarschema` followed by the `type Temporal` generated from
+    /// the `*.rules` files (one `Bool` per `fact` and `each` definition).
+    /// What `pdao schema` prints, for the official Cedar tools.
+    pub fn cedar_schema(&self) -> &str {
+        &self.full_schema
+    }
+
     /// The files the bundle was loaded from.
     pub fn files(&self) -> &[(String, String)] {
         &self.files
@@ -123,7 +136,7 @@ fn load(files: Files) -> Result<Bundle, BundleError> {
     let mut vocab = vocabulary::phase(&files, &mut problems);
     let layers = layers::phase(&files, &mut problems);
     let definitions = temporal::phase(&files, &layers, &vocab, &mut problems);
-    let schema = schema::phase(
+    let (schema, full_schema) = schema::phase(
         &files,
         &definitions.list,
         &layers,
@@ -160,6 +173,7 @@ fn load(files: Files) -> Result<Bundle, BundleError> {
         definitions: definitions.list,
         definition_layer: definitions.layer,
         schema,
+        full_schema,
         version: version(files.all()),
         files: files.into_inner(),
     })

@@ -168,10 +168,13 @@ fn validate(
     problems: &mut Vec<BundleProblem>,
 ) {
     let result = Validator::new(schema.clone()).validate(all, ValidationMode::Strict);
+    // Cedar reports them in the order of a hash map (per action): sorted,
+    // the same bundle gives the same problems every run.
+    let mut found = Vec::new();
     for error in result.validation_errors() {
         let id = error.policy_id().to_string();
         let Some(origin) = origins.get(&id) else {
-            problems.push(BundleProblem::new(
+            found.push(BundleProblem::new(
                 ProblemCode::Schema,
                 &id,
                 error.to_string(),
@@ -179,11 +182,15 @@ fn validate(
             continue;
         };
         let problem = BundleProblem::new(ProblemCode::Schema, origin.file, error.to_string());
-        problems.push(match super::first_span(error) {
+        found.push(match super::first_span(error) {
             Some((offset, len)) => problem.at_span(origin.text, offset, len),
             None => problem.at_span(origin.text, origin.start, 6),
         });
     }
+    found.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
+    problems.extend(found);
 }
 
 /// Reports the syntax errors of a `.cedar` file that did not parse, with

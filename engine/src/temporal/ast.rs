@@ -152,10 +152,7 @@ pub(crate) fn date_floor(var: &str, body: &Expr) -> Option<DateFloor> {
         other => std::slice::from_ref(other),
     };
     let own = |d: &DateExpr| d.shifts.is_empty() && d.atom == DateAtom::EventDate(var.to_string());
-    let free = |d: &DateExpr| match &d.atom {
-        DateAtom::EventDate(v) | DateAtom::EventUntil(v) => v != var,
-        DateAtom::Today | DateAtom::Fact(_) => true,
-    };
+    let free = |d: &DateExpr| d.atom.free_of(var);
     conjuncts.iter().find_map(|c| match c {
         Expr::CompareDates(left, op, right) => {
             let (bound, strict) = match op {
@@ -287,6 +284,20 @@ pub(crate) enum DateAtom {
     EventUntil(String),
     /// A date fact.
     Fact(String),
+    /// `last_day(START, TERM)`: the last day of a term of `TERM` (months
+    /// or years) whose first day is `START` (catalog §6.1).
+    LastDay(Box<DateExpr>, Duration),
+}
+
+impl DateAtom {
+    /// Whether the atom reads no attribute of the event bound to `var`.
+    fn free_of(&self, var: &str) -> bool {
+        match self {
+            DateAtom::EventDate(v) | DateAtom::EventUntil(v) => v != var,
+            DateAtom::Today | DateAtom::Fact(_) => true,
+            DateAtom::LastDay(start, _) => start.atom.free_of(var),
+        }
+    }
 }
 
 /// `+ DURATION` (`forward`) or `- DURATION`.
@@ -498,8 +509,12 @@ impl Expr {
 
 impl DateExpr {
     fn collect(&self, reads: &mut Reads) {
-        if let DateAtom::Fact(path) = &self.atom {
-            reads.facts.insert(path.clone());
+        match &self.atom {
+            DateAtom::Fact(path) => {
+                reads.facts.insert(path.clone());
+            }
+            DateAtom::LastDay(start, _) => start.collect(reads),
+            DateAtom::Today | DateAtom::EventDate(_) | DateAtom::EventUntil(_) => {}
         }
     }
 }

@@ -1,20 +1,23 @@
-//! The cadence primitive of catalog §6.3: at least one report per period,
-//! periods counted from the anchor, a period owed once its due day has
-//! passed and only if it starts inside the term.
+//! The cadence primitive of catalog §6.3: one report per period, periods
+//! counted from the anchor, a period owed once its closing day has passed
+//! and only if it starts inside the term. A report counts for its own
+//! period or cures an earlier one that was missed, never for a later one
+//! (no filing ahead).
 
 use chrono::NaiveDate;
 
 use super::ast::Cadence;
-use super::eval::{Ctx, Verdict};
+use super::eval::{Ctx, Gap, Verdict};
+use super::values::ref_match;
 use crate::dates::{add_months, format_date};
-use crate::request::{Event, FactValue};
+use crate::request::FactValue;
 
 /// Most due points listed in an evidence sentence (the latest are kept).
 const LISTED: usize = 12;
 
-/// The due points owed on `today`: `due_k = add_months(anchor, k·period)`
-/// for k ≥ 1 with `due_k < today` and the period's start
-/// `add_months(anchor, (k−1)·period) ≤ end` (`end` = `None`: no end).
+/// The due points owed on `today`: `b_k = add_months(anchor, k·period)`
+/// for k ≥ 1 with `b_k < today` and the period's start
+/// `b_{k−1} ≤ end` (`end` = `None`: no end).
 pub(crate) fn due_points(
     anchor: NaiveDate,
     period_months: u32,
@@ -39,12 +42,42 @@ pub(crate) fn due_points(
     owed
 }
 
-/// `matches(e, x)` of catalog §1.4.
-pub(crate) fn matches_ref(event: &Event, wanted: Option<&str>) -> bool {
-    match (&event.reference, wanted) {
-        (Some(r), Some(x)) => r == x,
-        _ => true,
+/// Where the per-period test of catalog §6.3 fails: for the owed periods
+/// j..m (j 1-based), `owed` = m − j + 1 reports were needed on or after
+/// the start of period j, `since`, and only `filed` were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shortfall {
+    pub(crate) period: usize,
+    pub(crate) since: NaiveDate,
+    pub(crate) owed: usize,
+    pub(crate) filed: usize,
+}
+
+/// The per-period test of catalog §6.3 for the first `m` periods of
+/// `closing` (the due points `b_1, b_2, …`, at least `m` of them) anchored
+/// at `anchor`: for every j in 1..=m, at least m − j + 1 of `reports`
+/// (sorted) are dated on or after `b_{j−1}` (`b_0` = `anchor`). `None` when
+/// it holds, else the first period where it fails.
+pub(crate) fn shortfall(
+    anchor: NaiveDate,
+    closing: &[NaiveDate],
+    m: usize,
+    reports: &[NaiveDate],
+) -> Option<Shortfall> {
+    let starts = std::iter::once(anchor).chain(closing.iter().copied());
+    for (index, since) in starts.take(m).enumerate() {
+        let owed = m - index;
+        let filed = reports.len() - reports.partition_point(|d| *d < since);
+        if filed < owed {
+            return Some(Shortfall {
+                period: index + 1,
+                since,
+                owed,
+                filed,
+            });
+        }
     }
+    None
 }
 
 impl<'a> Ctx<'a> {
@@ -66,72 +99,178 @@ impl<'a> Ctx<'a> {
                 Some(FactValue::Str(value)) => Some(value.as_str()),
                 _ => None,
             });
-        let counted: Vec<&Event> = self
-            .req
-            .events_of(&cadence.kind)
-            .filter(|e| e.date >= anchor.date && matches_ref(e, wanted))
-            .collect();
-        let filed: Vec<NaiveDate> = counted.iter().map(|e| e.date).collect();
-        let mut filed_text = format!("{} filed{}", filed.len(), listing(&filed));
-        if let (Some(path), None) = (&cadence.matching, wanted) {
-            if counted.iter().any(|e| e.reference.is_some()) {
-                // Catalog §1.4: an absent id matches every ref. Say so, as
-                // the count then includes events about any other subject.
-                filed_text.push_str(&format!(
-                    " ({path} is not given, so {} about any ref count)",
-                    cadence.kind
-                ));
+        // Reports that certainly count (`sure`) and those that may
+        // (`possible`): they differ only when the id to match is not given
+        // and some report has a `ref` (catalog §1.4: the match is unknown).
+        let mut sure: Vec<NaiveDate> = Vec::new();
+        let mut possible: Vec<NaiveDate> = Vec::new();
+        for event in self.req.events_of(&cadence.kind) {
+            if event.date < anchor.date {
+                continue;
+            }
+            let counts = match &cadence.matching {
+                None => Some(true),
+                Some(_) => ref_match(event, wanted),
+            };
+            match counts {
+                Some(true) => {
+                    sure.push(event.date);
+                    possible.push(event.date);
+                }
+                None => possible.push(event.date),
+                Some(false) => {}
             }
         }
-        let owed = |points: &[NaiveDate]| {
+        sure.sort_unstable();
+        possible.sort_unstable();
+        let unknown_id = cadence
+            .matching
+            .as_ref()
+            .filter(|_| sure.len() != possible.len());
+
+        // The owed periods: exactly m when the end is known, else between
+        // the fewest (a term ending on its first day) and the most (no end).
+        let end = self.date(&cadence.end);
+        let closing = due_points(anchor.date, period, today, None);
+        let (least, most) = match &end {
+            Ok(end) => {
+                let m = due_points(anchor.date, period, today, Some(end.date)).len();
+                (m, m)
+            }
+            Err(_) => (
+                due_points(anchor.date, period, today, Some(anchor.date)).len(),
+                closing.len(),
+            ),
+        };
+        let holds = |reports: &[NaiveDate], m: usize| {
+            shortfall(anchor.date, &closing, m, reports).is_none()
+        };
+        let owed_text = |m: usize| {
+            let points = closing.get(..m).unwrap_or_default();
             format!(
-                "{} {} due by {}{}",
-                points.len(),
+                "{m} {} due by {}{}",
                 cadence.kind,
                 format_date(today),
                 listing(points)
             )
         };
-        match self.date(&cadence.end) {
-            Ok(end) => {
-                let points = due_points(anchor.date, period, today, Some(end.date));
-                Verdict::known(
-                    filed.len() >= points.len(),
-                    format!("{}, {filed_text}", owed(&points)),
+        let filed_text =
+            |reports: &[NaiveDate]| format!("{} filed{}", reports.len(), listing(reports));
+        let end_note = |verdict: &str| match &end {
+            Ok(_) => String::new(),
+            Err(gap) => format!(
+                " ({gap_evidence}; {verdict} whatever the end)",
+                gap_evidence = gap.evidence
+            ),
+        };
+
+        if holds(&sure, most) {
+            let evidence = self.say(|| {
+                let bound = if least == most { "" } else { "at most " };
+                format!(
+                    "{bound}{}, {}: one for each period{}",
+                    owed_text(most),
+                    filed_text(&sure),
+                    end_note("met")
                 )
-            }
-            Err(gap) => {
-                let most = due_points(anchor.date, period, today, None);
-                let least = due_points(anchor.date, period, today, Some(anchor.date));
-                if filed.len() >= most.len() {
-                    Verdict::known(
-                        true,
-                        format!("at most {}, {filed_text} ({})", owed(&most), gap.evidence),
-                    )
-                } else if filed.len() < least.len() {
-                    Verdict::known(
-                        false,
-                        format!("at least {}, {filed_text} ({})", owed(&least), gap.evidence),
-                    )
+            });
+            return Verdict::known(true, evidence);
+        }
+        if let Some(short) = shortfall(anchor.date, &closing, least, &possible) {
+            let evidence = self.say(|| {
+                let bound = if least == most { "" } else { "at least " };
+                let counted = match unknown_id {
+                    Some(path) => format!(
+                        "{} (any ref counted, as {path} is not given)",
+                        filed_text(&possible)
+                    ),
+                    None => filed_text(&possible),
+                };
+                // Period 1 counts every report: the numbers say it all.
+                let why = if short.period > 1 {
+                    format!(": {}", describe_shortfall(&cadence.kind, short))
                 } else {
-                    let mut verdict = Verdict::unknown(vec![gap]);
-                    verdict.evidence = format!(
-                        "{} to {}, depending on {}, {filed_text}; {}",
-                        least.len(),
-                        owed(&most),
-                        verdict
-                            .needed
-                            .iter()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        verdict.evidence
-                    );
-                    verdict
-                }
+                    String::new()
+                };
+                format!(
+                    "{bound}{}, {counted}{why}{}",
+                    owed_text(least),
+                    end_note("unmet")
+                )
+            });
+            return Verdict::known(false, evidence);
+        }
+
+        // Undecided: name what it depends on.
+        let mut gaps = Vec::new();
+        if let Err(gap) = &end {
+            if [&sure, &possible]
+                .iter()
+                .any(|reports| holds(reports, least) != holds(reports, most))
+            {
+                gaps.push(gap.clone());
             }
         }
+        if let Some(path) = unknown_id {
+            if (least..=most).any(|m| holds(&sure, m) != holds(&possible, m)) {
+                gaps.push(Gap {
+                    needed: path.clone(),
+                    evidence: self.say(|| {
+                        format!(
+                            "{} {} with a ref may or may not concern this request: {path} is not given",
+                            possible.len() - sure.len(),
+                            cadence.kind
+                        )
+                    }),
+                });
+            }
+        }
+        if gaps.is_empty() {
+            // Each unknown alone changes nothing, both together do.
+            gaps.extend(end.as_ref().err().cloned());
+            gaps.extend(unknown_id.map(|path| Gap::fact(path.as_str())));
+        }
+        let mut verdict = Verdict::unknown(gaps);
+        verdict.evidence = self.say(|| {
+            let range = if least == most {
+                owed_text(most)
+            } else {
+                format!("{} to {}", least, owed_text(most))
+            };
+            format!(
+                "{range}, {} certainly counted, {} possibly: depends on {}; {}",
+                sure.len(),
+                possible.len(),
+                verdict
+                    .needed
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                verdict.evidence
+            )
+        });
+        verdict
     }
+}
+
+/// "none of them on or after 2024-07-01 (start of period 2), where 1
+/// period is owed".
+fn describe_shortfall(kind: &str, short: Shortfall) -> String {
+    let filed = match short.filed {
+        0 => "none of them".to_string(),
+        n => format!("only {n} of them"),
+    };
+    let owed = if short.owed == 1 {
+        "1 period is owed".to_string()
+    } else {
+        format!("{} periods are owed", short.owed)
+    };
+    format!(
+        "{filed} on or after {} (start of period {}), where {owed} — a {kind} counts for its own period or cures an earlier one, never a later one",
+        format_date(short.since),
+        short.period
+    )
 }
 
 /// ` (2025-01-01, 2026-01-01)`, the latest few, or nothing.

@@ -353,6 +353,22 @@ impl<'a> Lowerer<'a> {
                 atom: DateAtom::Today,
                 shifts: Vec::new(),
             }),
+            Rule::last_day => {
+                let mut inner = Parts::new(term.clone());
+                let start = self.date(inner.next(self)?, "`last_day`")?;
+                let term_pair = inner.next(self)?;
+                let length = self.duration(&term_pair)?;
+                if length.months().is_none() {
+                    return Err(self.error(
+                        &term_pair,
+                        "the term of `last_day` is counted in months or years, not days",
+                    ));
+                }
+                Operand::Date(DateExpr {
+                    atom: DateAtom::LastDay(Box::new(start), length),
+                    shifts: Vec::new(),
+                })
+            }
             Rule::fact_path => {
                 let (path, ty) = self.fact(&term)?;
                 match ty {
@@ -542,6 +558,7 @@ fn significant(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
                 | Rule::kw_matches
                 | Rule::kw_within
                 | Rule::kw_before
+                | Rule::kw_last_day
         )
     })
 }

@@ -9,6 +9,7 @@
 mod ast;
 mod cadence;
 mod eval;
+mod format;
 mod lower;
 mod parser;
 mod quantifiers;
@@ -19,4 +20,5 @@ mod tests;
 
 pub use ast::{DefKind, Definition, RulesFile};
 pub use eval::{Instance, Outcome, Truth};
+pub use format::{comments, format_rules};
 pub use parser::{parse_rules, TemporalError};

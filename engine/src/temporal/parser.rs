@@ -59,7 +59,7 @@ impl TemporalError {
 /// Most pest parser calls one rules file may take (`pest::set_call_limit`,
 /// process-wide; every parse sets the same value): about 200 KB of ordinary
 /// definitions, a few tens of milliseconds of work.
-const MAX_PARSE_CALLS: usize = 2_000_000;
+pub(crate) const MAX_PARSE_CALLS: usize = 2_000_000;
 
 /// Parses and checks a rules file against the vocabulary: every event kind
 /// and fact known, every date position given a date, every variable bound
@@ -142,7 +142,11 @@ fn take_doc(docs: &mut Vec<(usize, String)>, line: usize) -> String {
 
 /// A readable message for a pest syntax error, located like every other
 /// temporal error.
-fn syntax_error(file: &str, source: &str, error: &pest::error::Error<Rule>) -> TemporalError {
+pub(crate) fn syntax_error(
+    file: &str,
+    source: &str,
+    error: &pest::error::Error<Rule>,
+) -> TemporalError {
     let mut offset = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
@@ -285,9 +289,9 @@ fn describe(rule: Rule) -> Option<(usize, &'static str)> {
         | Rule::kw_all
         | Rule::kw_cadence
         | Rule::kw_matches => (6, "a condition"),
-        Rule::operand | Rule::request_date => (
+        Rule::operand | Rule::request_date | Rule::last_day | Rule::kw_last_day => (
             6,
-            "a date or fact (`date`, `object.name`, `VAR.date`, `VAR.until`, `VAR.ref`)",
+            "a date or fact (`date`, `object.name`, `VAR.date`, `VAR.until`, `VAR.ref`, `last_day(…)`)",
         ),
         Rule::fact_path | Rule::object => (6, "a fact `object.name`"),
         Rule::fact_name => (6, "a fact name"),

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 
 use super::ast::{CmpOp, DateAtom, DateExpr, Duration, Shift, StrRef, Subject};
 use super::eval::{Ctx, Gap, Verdict};
-use crate::dates::format_date;
-use crate::request::FactValue;
+use crate::dates::{format_date, last_day};
+use crate::request::{Event, FactValue};
 
 /// A computed date and, when evidence is wanted, how it was computed
 /// (`agreement.end 2025-12-31 − 3 months = 2025-09-30`).
@@ -49,6 +49,20 @@ impl<'a> Ctx<'a> {
                 }
                 _ => return Err(Gap::fact(path)),
             },
+            DateAtom::LastDay(start, term) => {
+                let first = self.date(start)?;
+                let months = term.months().unwrap_or(0);
+                let last = last_day(first.date, months);
+                let text = self.say(|| {
+                    format!(
+                        "the last day of a term of {} from {}, {}",
+                        term.render(),
+                        first.text,
+                        format_date(last)
+                    )
+                });
+                (last, text)
+            }
         };
         let mut date = start;
         for shift in &expr.shifts {
@@ -181,7 +195,10 @@ impl<'a> Ctx<'a> {
         Verdict::known(given == present, evidence)
     }
 
-    /// `matches(e, x)`: `e.ref` absent, `x` absent, or equal. Never unknown.
+    /// `matches(e, x)` of catalog §1.4: true when `e.ref` is absent or
+    /// equals the id fact `x`, false when both are given and differ, and
+    /// unknown — needing `x` — when the event has a `ref` but the request
+    /// does not give `x`.
     pub(crate) fn matches(&self, var: &str, path: &str) -> Verdict {
         let event = match self.event(var) {
             Ok(event) => event,
@@ -191,20 +208,41 @@ impl<'a> Ctx<'a> {
             Some(FactValue::Str(value)) => Some(value.as_str()),
             _ => None,
         };
-        let holds = match (&event.reference, wanted) {
-            (Some(r), Some(x)) => r == x,
-            _ => true,
-        };
-        let evidence = self.say(|| {
-            let how = match (&event.reference, wanted) {
-                (None, _) => "has no ref, so it concerns the subject generally".to_string(),
-                (Some(_), None) => format!("counts, as {path} is not given"),
-                (Some(_), Some(x)) if holds => format!("concerns {path} \"{x}\""),
-                (Some(_), Some(x)) => format!("does not concern {path} \"{x}\""),
-            };
-            format!("{} {how}", event.describe())
-        });
-        Verdict::known(holds, evidence)
+        match ref_match(event, wanted) {
+            Some(holds) => {
+                let evidence = self.say(|| {
+                    let how = match (&event.reference, wanted) {
+                        (None, _) => "has no ref, so it concerns this request".to_string(),
+                        (Some(_), Some(x)) if holds => format!("concerns {path} \"{x}\""),
+                        (Some(_), Some(x)) => format!("does not concern {path} \"{x}\""),
+                        (Some(_), None) => String::new(),
+                    };
+                    format!("{} {how}", event.describe())
+                });
+                Verdict::known(holds, evidence)
+            }
+            None => Verdict::unknown(vec![Gap {
+                needed: path.to_string(),
+                evidence: self.say(|| {
+                    format!(
+                        "whether {} concerns this request is unknown, as {path} is not given",
+                        event.describe()
+                    )
+                }),
+            }]),
+        }
+    }
+}
+
+/// `matches(e, x)` of catalog §1.4 in two values and unknown: `Some(true)`
+/// when the event has no `ref` or it equals `wanted`, `Some(false)` when
+/// both are given and differ, `None` (unknown) when the event has a `ref`
+/// and `wanted` is not given.
+pub(crate) fn ref_match(event: &Event, wanted: Option<&str>) -> Option<bool> {
+    match (&event.reference, wanted) {
+        (None, _) => Some(true),
+        (Some(r), Some(x)) => Some(r == x),
+        (Some(_), None) => None,
     }
 }
 

@@ -214,17 +214,6 @@ pub fn law_determinism(engine: &Engine, config: &LawConfig) -> Result<LawReport,
 // ---------------------------------------------------------------------------
 // Fail-closed.
 
-/// Whether identifiers (`string` facts such as `agreement.id`) count among
-/// the facts a law removes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Identifiers {
-    /// Left alone: by the catalog's convention an absent id matches every
-    /// event `ref` (the known exception to failing closed).
-    Exempt,
-    /// Removed like any other fact.
-    Included,
-}
-
 /// Which of the facts read [`check_fail_closed`] removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -235,10 +224,9 @@ pub enum Removal {
 }
 
 /// Facts of `request` that a rule of its jurisdiction and action reads
-/// (directly or through a temporal definition), plus `materials`;
-/// identifiers (`string` facts) only when [`Identifiers::Included`].
-pub fn facts_read(space: &Space, request: &Request, ids: Identifiers) -> Vec<String> {
-    let ids = ids == Identifiers::Included;
+/// (directly or through a temporal definition), identifiers included, plus
+/// `materials`.
+pub fn facts_read(space: &Space, request: &Request) -> Vec<String> {
     let Some(pair) = space.pair(request.jurisdiction(), request.action()) else {
         return Vec::new();
     };
@@ -247,7 +235,6 @@ pub fn facts_read(space: &Space, request: &Request, ids: Identifiers) -> Vec<Str
         .facts
         .iter()
         .filter(|p| request.fact(p).is_some())
-        .filter(|p| ids || !matches!(space.fact_type(p), Some(FactType::String)))
         .cloned()
         .collect();
     if pair.reads.reads_materials && request.materials().is_some() {
@@ -268,21 +255,19 @@ fn without(request: &Request, path: &str) -> Request {
 /// read fact or all of them, as `removal` says); and a decision
 /// with missing facts or an evaluation error is a deny.
 ///
-/// Identifiers are removed only when [`Identifiers::Included`]: by the
-/// catalog's convention an absent id matches every event `ref` (catalog
-/// §1.4, §3), so removing one can satisfy an `exists … matches(e,
-/// agreement.id)` definition — a known, deliberate exception to failing
-/// closed (see `tests/tests/laws.rs`).
+/// Identifiers are facts like any other: an event with a `ref` matched
+/// against an id the request does not give is unknown (catalog §1.4), so
+/// removing `agreement.id` denies with the id in `missing` where the
+/// decision depends on it.
 pub fn check_fail_closed(
     engine: &Engine,
     space: &Space,
     request: &Request,
     removal: Removal,
-    ids: Identifiers,
 ) -> Result<Decision, TestCaseError> {
     let before = engine.decide(request);
     check_error_denies(&before)?;
-    let read = facts_read(space, request, ids);
+    let read = facts_read(space, request);
     if read.is_empty() {
         return Ok(before);
     }
@@ -335,15 +320,15 @@ pub fn law_fail_closed(engine: &Engine, config: &LawConfig) -> Result<LawReport,
         } else {
             Removal::One(pick)
         };
-        let before = check_fail_closed(engine, &space, &request, removal, Identifiers::Exempt)?;
+        let before = check_fail_closed(engine, &space, &request, removal)?;
         count(&before, &allowed, &denied);
-        if before.is_allow() && !facts_read(&space, &request, Identifiers::Exempt).is_empty() {
+        if before.is_allow() && !facts_read(&space, &request).is_empty() {
             bump(&exercised, 1);
         }
         Ok(())
     });
     outcome(law, result, |(r, pick, all): &(Request, usize, bool)| {
-        let read = facts_read(&space, r, Identifiers::Exempt);
+        let read = facts_read(&space, r);
         let removed = if *all || read.is_empty() {
             "every fact read".to_string()
         } else {
@@ -360,9 +345,7 @@ pub fn law_fail_closed(engine: &Engine, config: &LawConfig) -> Result<LawReport,
         bundles: 1,
         exercised: exercised.get(),
         notes: vec![
-            "exercised: allowed requests with a read fact to remove".into(),
-            "identifiers are exempt: an absent id matches every event ref (catalog convention)"
-                .into(),
+            "exercised: allowed requests with a read fact to remove (identifiers included)".into(),
             "every request with missing facts or an evaluation error is checked to be denied"
                 .into(),
         ],

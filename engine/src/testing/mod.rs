@@ -21,7 +21,7 @@ mod strategies;
 pub use laws::{
     check_determinism, check_fail_closed, check_lex_superior, check_monotone, check_time,
     facts_read, law_determinism, law_fail_closed, law_lex_superior, law_monotone_windows, law_time,
-    random_policy, window_variant, Direction, GeneratedPolicy, Identifiers, LawConfig, LawError,
-    LawReport, OverrideClaim, Removal, Window,
+    random_policy, window_variant, Direction, GeneratedPolicy, LawConfig, LawError, LawReport,
+    OverrideClaim, Removal, Window,
 };
 pub use strategies::{requests, requests_for, GenConfig};

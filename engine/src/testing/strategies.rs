@@ -215,6 +215,8 @@ fn event_strategy(kinds: Vec<String>, months: &[i64]) -> BoxedStrategy<EventGen>
             proptest::sample::select(vec![
                 "agreement-1".to_string(),
                 "agreement-2".to_string(),
+                "scenario-1".to_string(),
+                "scenario-2".to_string(),
                 "operator-1".to_string(),
                 "person-1".to_string(),
                 "product-1".to_string(),

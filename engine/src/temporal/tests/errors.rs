@@ -194,6 +194,30 @@ fn misused_operators_and_periods_are_rejected() {
 }
 
 #[test]
+fn last_day_takes_a_date_and_a_term_in_months() {
+    let e = error("fact x = agreement.end <= last_day(agreement.start, 730 days);");
+    assert_eq!(
+        e.message,
+        "the term of `last_day` is counted in months or years, not days"
+    );
+    assert_eq!(spanned(&e), "730 days");
+    let e = error("fact x = agreement.end <= last_day(agreement.id, 24 months);");
+    assert_eq!(
+        e.message,
+        "type error: `agreement.id` is a string fact, but `last_day` needs a date"
+    );
+    let e = error("fact last_day = true;");
+    assert_eq!(
+        e.message,
+        "`last_day` is a reserved word and cannot be used as a name"
+    );
+    let e = error("fact x = agreement.end <= last_day(agreement.start);");
+    assert_eq!(e.message, "expected `,` or a shift `± N months`, found `)`");
+    // It is a date like any other: it can be shifted and nested.
+    assert!(parse("fact x = date <= last_day(last_day(agreement.start, 1 year) + 1 day, 6 months) - 3 months;").is_ok());
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let parens = |depth: usize| format!("fact x = {}true{};", "(".repeat(depth), ")".repeat(depth));
     let nots = |depth: usize| format!("fact x = {}true;", "not ".repeat(depth));

@@ -10,8 +10,10 @@ const AUDIT_FRESH: &str =
 const REVIEW_VALID: &str =
     "fact review_valid = exists security_review r: r.date within 24 months before date;";
 const RENEW_IN_TIME: &str = "fact renew_in_time = date <= agreement.end - 3 months;";
-const TERM_MAX_3Y: &str = "fact term_max_3y = agreement.end <= agreement.start + 36 months;";
-const TERM_EXACT_2Y: &str = "fact term_exact_2y = agreement.start + 24 months - 1 day <= agreement.end and agreement.end <= agreement.start + 24 months;";
+const TERM_MAX_3Y: &str =
+    "fact term_max_3y = agreement.end <= last_day(agreement.start, 36 months);";
+const TERM_EXACT_2Y: &str =
+    "fact term_exact_2y = agreement.end == last_day(agreement.start, 2 years);";
 const LOG_RETENTION: &str = "due log_retention = date + 6 months;";
 const CALL_OPEN: &str = "fact call_open = exists call_notice c: c.until absent or date <= c.until;";
 const CURRENT: &str = "fact agreement_current = agreement.start <= date and date <= agreement.end and no authorization_terminated t: matches(t, agreement.id);";
@@ -100,9 +102,11 @@ fn w1_audit_report_is_fresh_through_its_anniversary() {
 #[test]
 fn w2_review_results_are_valid_for_two_years() {
     let rule = def(REVIEW_VALID);
+    // Not `last_day`: the review day itself is not counted.
     for (review, last_day, first_invalid) in [
         ("2023-11-30", "2025-11-30", "2025-12-01"),
         ("2023-08-31", "2025-08-31", "2025-09-01"),
+        ("2024-02-29", "2026-02-28", "2026-03-01"),
     ] {
         let review = event("security_review", review);
         assert_eq!(
@@ -160,28 +164,48 @@ fn w4_renewal_is_due_three_months_before_the_end() {
 }
 
 #[test]
-fn w5_exact_two_year_term_ends_on_one_of_two_days() {
+fn w5_exact_two_year_term_ends_on_its_last_day() {
     let rule = def(TERM_EXACT_2Y);
-    let term = |end: &str| {
-        let facts = format!(r#""start": "2024-02-01", "end": "{end}""#);
+    let term = |start: &str, end: &str| {
+        let facts = format!(r#""start": "{start}", "end": "{end}""#);
         rule.evaluate(&request("2024-01-10", &facts, "")).truth
     };
-    assert_eq!(term("2026-01-31"), Truth::True);
-    assert_eq!(term("2026-02-01"), Truth::True);
-    assert_eq!(term("2026-01-30"), Truth::False);
-    assert_eq!(term("2026-02-02"), Truth::False);
-    assert_eq!(term("2025-07-31"), Truth::False);
+    // Catalog §6.2: start 2024-02-01 → 2026-01-31; 2026-02-01 is one day too long.
+    assert_eq!(term("2024-02-01", "2026-01-31"), Truth::True);
+    assert_eq!(term("2024-02-01", "2026-02-01"), Truth::False);
+    assert_eq!(term("2024-02-01", "2026-01-30"), Truth::False);
+    assert_eq!(term("2024-02-01", "2025-07-31"), Truth::False);
+    // Start 2026-03-01 → 2028-02-29 (a leap year).
+    assert_eq!(term("2026-03-01", "2028-02-29"), Truth::True);
+    assert_eq!(term("2026-03-01", "2028-02-28"), Truth::False);
+    // Clamped: 2024-02-29 + 24 months is 2026-02-28, which is the last day.
+    assert_eq!(term("2024-02-29", "2026-02-28"), Truth::True);
+    assert_eq!(term("2024-02-29", "2026-02-27"), Truth::False);
+    let facts = r#""start": "2024-02-01", "end": "2026-02-01""#;
+    assert_eq!(
+        rule.evaluate(&request("2024-01-10", facts, "")).evidence,
+        "agreement.end 2026-02-01 is not the same day as the last day of a term of 2 years from agreement.start 2024-02-01, 2026-01-31"
+    );
 }
 
 #[test]
 fn w5_maximum_three_year_term() {
     let rule = def(TERM_MAX_3Y);
-    let term = |end: &str| {
-        let facts = format!(r#""start": "2024-02-01", "end": "{end}""#);
+    let term = |start: &str, end: &str| {
+        let facts = format!(r#""start": "{start}", "end": "{end}""#);
         rule.evaluate(&request("2024-01-10", &facts, "")).truth
     };
-    assert_eq!(term("2027-02-01"), Truth::True);
-    assert_eq!(term("2027-02-02"), Truth::False);
+    // Catalog §6.2: start 2024-02-01 → at most 2027-01-31 (1.0 tolerated 2027-02-01).
+    assert_eq!(term("2024-02-01", "2027-01-31"), Truth::True);
+    assert_eq!(term("2024-02-01", "2026-01-31"), Truth::True);
+    assert_eq!(term("2024-02-01", "2027-02-01"), Truth::False);
+    // Start 2024-02-29 → at most 2027-02-28 (clamped).
+    assert_eq!(term("2024-02-29", "2027-02-28"), Truth::True);
+    assert_eq!(term("2024-02-29", "2027-03-01"), Truth::False);
+    // Unknown start: unknown, and the start is needed.
+    let outcome = rule.evaluate(&request("2024-01-10", r#""end": "2027-01-31""#, ""));
+    assert_eq!(outcome.truth, Truth::Unknown);
+    assert_eq!(outcome.needed, ["agreement.start".to_string()].into());
 }
 
 #[test]
@@ -236,9 +260,14 @@ fn c1c_quarterly_reports_counted_from_the_anchor() {
         unmet.evidence,
         "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 1 filed (2025-08-20)"
     );
+    // The catalog's example: a second report dated 2025-12-01 cures quarter 2.
     let two = format!("{one}, {}", event("quarterly_report", "2025-12-01"));
     let met = rule.evaluate(&request("2025-12-01", facts, &two));
     assert_eq!(met.truth, Truth::True);
+    assert_eq!(
+        met.evidence,
+        "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 2 filed (2025-08-20, 2025-12-01): one for each period"
+    );
     // A report for another agreement does not count.
     let foreign =
         format!(r#"{one}, {{"kind": "quarterly_report", "date": "2025-11-01", "ref": "B2"}}"#);
@@ -246,14 +275,120 @@ fn c1c_quarterly_reports_counted_from_the_anchor() {
         rule.evaluate(&request("2025-12-01", facts, &foreign)).truth,
         Truth::False
     );
-    // Without agreement.id it counts (catalog §1.4: an absent id matches
-    // every ref), and the evidence says so.
+    // Without agreement.id, whether the B2 report counts is unknown
+    // (catalog 1.1 §1.4), and the decision needs the id.
     let anonymous = r#""start": "2025-05-31", "end": "2028-05-30""#;
-    let counted = rule.evaluate(&request("2025-12-01", anonymous, &foreign));
-    assert_eq!(counted.truth, Truth::True);
+    let undecided = rule.evaluate(&request("2025-12-01", anonymous, &foreign));
+    assert_eq!(undecided.truth, Truth::Unknown);
+    assert_eq!(undecided.needed, ["agreement.id".to_string()].into());
     assert_eq!(
-        counted.evidence,
-        "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 2 filed (2025-08-20, 2025-11-01) (agreement.id is not given, so quarterly_report about any ref count)"
+        undecided.evidence,
+        "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 1 certainly counted, 2 possibly: depends on agreement.id; 1 quarterly_report with a ref may or may not concern this request: agreement.id is not given"
+    );
+    // Reports without a ref count whatever the id: decided without it.
+    let general = format!("{one}, {}", event("quarterly_report", "2025-11-01"));
+    assert_eq!(
+        rule.evaluate(&request("2025-12-01", anonymous, &general))
+            .truth,
+        Truth::True
+    );
+    // Even counting the B2 report, one report is too few: decided without it.
+    let lone = r#"{"kind": "quarterly_report", "date": "2025-11-01", "ref": "B2"}"#;
+    let short = rule.evaluate(&request("2025-12-01", anonymous, lone));
+    assert_eq!(short.truth, Truth::False);
+    assert!(short.needed.is_empty());
+    assert_eq!(
+        short.evidence,
+        "2 quarterly_report due by 2025-12-01 (2025-08-31, 2025-11-30), 1 filed (2025-11-01) (any ref counted, as agreement.id is not given)"
+    );
+}
+
+/// Catalog §6.3, example C1b (no filing ahead): two reports in the first
+/// period do not cover the second.
+#[test]
+fn c1b_no_filing_ahead() {
+    let rule = def(SIX_MONTHLY);
+    let facts = r#""start": "2024-01-01", "end": "2025-12-31""#;
+    let ahead = format!(
+        "{}, {}",
+        event("security_report", "2024-02-15"),
+        event("security_report", "2024-03-15")
+    );
+    let outcome = rule.evaluate(&request("2025-02-03", facts, &ahead));
+    assert_eq!(outcome.truth, Truth::False);
+    assert!(outcome.needed.is_empty());
+    assert_eq!(
+        outcome.evidence,
+        "2 security_report due by 2025-02-03 (2024-07-01, 2025-01-01), 2 filed (2024-02-15, 2024-03-15): none of them on or after 2024-07-01 (start of period 2), where 1 period is owed — a security_report counts for its own period or cures an earlier one, never a later one"
+    );
+    // One report in each period holds.
+    let each = format!(
+        "{}, {}",
+        event("security_report", "2024-02-15"),
+        event("security_report", "2024-09-15")
+    );
+    assert_eq!(
+        rule.evaluate(&request("2025-02-03", facts, &each)).truth,
+        Truth::True
+    );
+    // A report on a closing day may serve the next period.
+    let closing = format!(
+        "{}, {}",
+        event("security_report", "2024-02-15"),
+        event("security_report", "2024-07-01")
+    );
+    assert_eq!(
+        rule.evaluate(&request("2025-02-03", facts, &closing)).truth,
+        Truth::True
+    );
+}
+
+/// Catalog §6.3: a late report cures a missed period from its filing date.
+#[test]
+fn c1b_a_late_report_cures_from_its_filing_date() {
+    let rule = def(SIX_MONTHLY);
+    let facts = r#""start": "2024-01-01", "end": "2025-12-31""#;
+    // Period 1 (to 2024-07-01) missed.
+    assert_eq!(
+        rule.evaluate(&request("2024-07-02", facts, "")).truth,
+        Truth::False
+    );
+    let late = event("security_report", "2024-08-10");
+    assert_eq!(
+        rule.evaluate(&request("2024-08-09", facts, &late)).truth,
+        Truth::False
+    );
+    assert_eq!(
+        rule.evaluate(&request("2024-08-10", facts, &late)).truth,
+        Truth::True
+    );
+    // On 2025-01-02 period 2 is owed too: the late report served period 1,
+    // a second one in period 2 is needed.
+    assert_eq!(
+        rule.evaluate(&request("2025-01-02", facts, &late)).truth,
+        Truth::False
+    );
+    let second = format!("{late}, {}", event("security_report", "2024-12-20"));
+    assert_eq!(
+        rule.evaluate(&request("2025-01-02", facts, &second)).truth,
+        Truth::True
+    );
+}
+
+/// Catalog §5 I3: on 2025-01-02 one report of 2024-06-20 leaves period 2
+/// of the security cadence unserved.
+#[test]
+fn i3_one_security_report_leaves_the_second_period_owed() {
+    let rule = def(SIX_MONTHLY);
+    let facts = r#""start": "2024-01-01", "end": "2025-12-31""#;
+    let one = event("security_report", "2024-06-20");
+    assert_eq!(
+        rule.evaluate(&request("2024-07-02", facts, &one)).truth,
+        Truth::True
+    );
+    assert_eq!(
+        rule.evaluate(&request("2025-01-02", facts, &one)).truth,
+        Truth::False
     );
 }
 
@@ -302,7 +437,7 @@ fn cadence_stops_owing_after_the_term() {
     assert_eq!(outcome.truth, Truth::True);
     assert_eq!(
         outcome.evidence,
-        "1 annual_report due by 2027-06-01 (2025-01-01), 1 filed (2024-12-20)"
+        "1 annual_report due by 2027-06-01 (2025-01-01), 1 filed (2024-12-20): one for each period"
     );
     // Reports before the anchor do not count.
     let early = rule.evaluate(&request(
@@ -338,6 +473,25 @@ fn cadence_with_an_unknown_end_uses_bounds() {
     ));
     assert_eq!(open.truth, Truth::Unknown);
     assert_eq!(open.needed, ["agreement.end".to_string()].into());
+    // Two reports in the first year: enough for one year, not for two.
+    let ahead = format!(
+        "{}, {}",
+        event("annual_report", "2024-06-20"),
+        event("annual_report", "2024-12-20")
+    );
+    let open = rule.evaluate(&request("2026-01-02", start, &ahead));
+    assert_eq!(open.truth, Truth::Unknown);
+    assert_eq!(open.needed, ["agreement.end".to_string()].into());
+    // Neither the end nor the id given, a report with a ref: both needed
+    // when each could decide.
+    let tagged = r#"{"kind": "annual_report", "date": "2025-12-20", "ref": "A1"}"#;
+    let both = format!("{}, {tagged}", event("annual_report", "2024-12-20"));
+    let open = rule.evaluate(&request("2026-01-02", start, &both));
+    assert_eq!(open.truth, Truth::Unknown);
+    assert_eq!(
+        open.needed,
+        ["agreement.end".to_string(), "agreement.id".to_string()].into()
+    );
     // No anchor: unknown.
     let anchorless = rule.evaluate(&request("2026-01-02", "", ""));
     assert_eq!(anchorless.truth, Truth::Unknown);

@@ -79,17 +79,47 @@ fn an_absent_until_in_a_comparison_is_unknown() {
     assert!(outcome.needed.is_empty());
 }
 
+/// Catalog 1.1 §1.4: an event with a `ref` matched against an id the
+/// request does not give is unknown, and the id is needed.
 #[test]
-fn matches_is_never_unknown() {
+fn matches_with_an_absent_id_is_unknown_and_needs_the_id() {
     let rule = def("fact k = exists authorization_terminated t: matches(t, agreement.id);");
     let event = r#"{"kind": "authorization_terminated", "date": "2024-03-01", "ref": "A1"}"#;
     let outcome = rule.evaluate(&request("2024-05-01", "", event));
+    assert_eq!(outcome.truth, Truth::Unknown);
+    assert_eq!(outcome.needed, needed(&["agreement.id"]));
+    assert_eq!(
+        outcome.evidence,
+        "whether any authorization_terminated on or before 2024-05-01 qualifies is unknown: whether authorization_terminated on 2024-03-01 (ref A1) concerns this request is unknown, as agreement.id is not given"
+    );
+    // The same as with one id or another: true for its own, false for another.
+    assert_eq!(
+        rule.evaluate(&request("2024-05-01", r#""id": "A1""#, event))
+            .truth,
+        Truth::True
+    );
+    let other = rule.evaluate(&request("2024-05-01", r#""id": "B2""#, event));
+    assert_eq!(other.truth, Truth::False);
+    assert!(other.needed.is_empty());
+    // An event without a ref concerns this request, whatever the id.
+    let general = r#"{"kind": "authorization_terminated", "date": "2024-03-01"}"#;
+    let outcome = rule.evaluate(&request("2024-05-01", "", general));
     assert_eq!(outcome.truth, Truth::True);
     assert!(outcome.needed.is_empty());
     assert_eq!(
         outcome.evidence,
-        "authorization_terminated on 2024-03-01 (ref A1) counts, as agreement.id is not given"
+        "authorization_terminated on 2024-03-01 has no ref, so it concerns this request"
     );
+    // A decided witness makes the unknown one irrelevant: nothing is needed.
+    let both = format!("{event}, {general}");
+    let outcome = rule.evaluate(&request("2024-05-01", "", &both));
+    assert_eq!(outcome.truth, Truth::True);
+    assert!(outcome.needed.is_empty());
+    // Under `no`, the unknown match stays unknown.
+    let none = def("fact k = no authorization_terminated t: matches(t, agreement.id);");
+    let outcome = none.evaluate(&request("2024-05-01", "", event));
+    assert_eq!(outcome.truth, Truth::Unknown);
+    assert_eq!(outcome.needed, needed(&["agreement.id"]));
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::vocabulary::Vocabulary;
 
 mod errors;
 mod examples;
+mod format;
 mod grammar;
 mod logic;
 mod properties;

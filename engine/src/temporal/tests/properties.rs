@@ -201,6 +201,56 @@ proptest! {
         prop_assert!(rank(after) >= rank(before), "{:?} then {:?}", before, after);
     }
 
+    /// Catalog 1.1 §1.4 on every definition that reads an event against an
+    /// id: without the id, the result is the one every id would give, or
+    /// unknown with the id among what it needs — never a result some id
+    /// would not give.
+    #[test]
+    fn an_absent_id_decides_as_every_id_would_or_is_needed(
+        anchor in near_date(),
+        term in 0i64..48,
+        today in near_date(),
+        reports in prop::collection::vec((near_date(), 0usize..4), 0..7),
+    ) {
+        const REFS: [Option<&str>; 4] = [None, Some("A1"), Some("B2"), Some("C3")];
+        let events: Vec<Event> = reports
+            .iter()
+            .flat_map(|&(date, r)| {
+                [
+                    event("annual_report", date, REFS[r]),
+                    event("authorization_terminated", date, REFS[r]),
+                    event("design_review", date, REFS[r]),
+                ]
+            })
+            .collect();
+        let dates = format!(
+            r#""start": "{anchor}", "end": "{}""#,
+            add_months(anchor, term)
+        );
+        for source in [
+            "fact x = cadence annual_report every 6 months from agreement.start through agreement.end matching agreement.id;",
+            "fact x = cadence annual_report every 12 months from agreement.start through agreement.end matching agreement.id;",
+            "fact x = agreement.start <= date and date <= agreement.end and no authorization_terminated t: matches(t, agreement.id);",
+            "fact x = exists design_review e: matches(e, agreement.id);",
+            "fact x = exists design_review e: matches(e, agreement.id) and date <= e.date + 24 months;",
+        ] {
+            let rule = only(source);
+            let without = rule.evaluate(&request("2024-01-01", &dates, "").with_date(today).with_events(events.clone()));
+            // Ids the events use, and one they do not.
+            for id in ["A1", "B2", "C3", "Z9"] {
+                let facts = format!(r#""id": "{id}", {dates}"#);
+                let with = rule.evaluate(&request("2024-01-01", &facts, "").with_date(today).with_events(events.clone()));
+                prop_assert!(with.truth != Truth::Unknown, "{}: unknown with every fact given", source);
+                if without.truth != Truth::Unknown {
+                    prop_assert_eq!(without.truth, with.truth, "{} with id {}", source, id);
+                }
+            }
+            if without.truth == Truth::Unknown {
+                prop_assert!(without.needed.contains("agreement.id"), "{}: {:?}", source, without.needed);
+            }
+        }
+    }
+
     #[test]
     fn parsing_never_panics_on_token_soup(
         words in prop::collection::vec(prop_oneof![
