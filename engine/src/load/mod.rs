@@ -291,6 +291,85 @@ mod tests {
     }
 
     #[test]
+    fn tightens_and_repeats_name_rules_where_they_must_be() {
+        let mut files = Files::embedded().into_inner();
+        for (path, text) in files.iter_mut() {
+            if path == "hangzhou/jurisdiction.toml" {
+                // A rule of this layer named as the higher one, and a
+                // repeated rule that does not exist.
+                *text = text
+                    .replace(
+                        "higher = [\"zhejiang.agreement.term_max_3y\"]",
+                        "higher = [\"hangzhou.agreement.term\"]",
+                    )
+                    .replace("\"zhejiang.operator.mlps3\"", "\"zhejiang.operator.mlps4\"");
+            }
+        }
+        let err = Bundle::from_files(files).unwrap_err();
+        let found: Vec<(ProblemCode, &str, &str)> = err
+            .problems
+            .iter()
+            .map(|p| (p.code, p.file.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(found.len(), 2, "{err}");
+        assert!(found
+            .iter()
+            .all(|(code, file, _)| *code == ProblemCode::Toml
+                && *file == "hangzhou/jurisdiction.toml"));
+        assert!(found.iter().any(|(_, _, m)| m.contains(
+            "`[[tightens]]` of `hangzhou.agreement.term`: `hangzhou.agreement.term` is not a rule of a layer above `hangzhou`"
+        )), "{err}");
+        assert!(found.iter().any(|(_, _, m)| m.contains(
+            "`repeats` names `zhejiang.operator.mlps4`, which is not a rule of a layer above `hangzhou`"
+        )), "{err}");
+    }
+
+    #[test]
+    fn two_versions_of_a_rule_in_one_file_are_refused() {
+        let mut files = Files::embedded().into_inner();
+        let later = files
+            .iter()
+            .find(|(p, _)| p == "national/csl-2026.cedar")
+            .map(|(_, t)| t.clone())
+            .unwrap();
+        for (path, text) in files.iter_mut() {
+            if path == "national/csl.cedar" {
+                text.push_str(&later);
+            }
+        }
+        files.retain(|(p, _)| p != "national/csl-2026.cedar");
+        let err = Bundle::from_files(files).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert_eq!(err.problems[0].code, ProblemCode::DuplicateId);
+        assert_eq!(err.problems[0].file, "national/csl.cedar");
+        assert!(
+            err.problems[0]
+                .message
+                .contains("second version in the same file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_cedar_schema_holds_the_generated_temporal_type() {
+        let bundle = Bundle::embedded().unwrap();
+        let schema = bundle.cedar_schema();
+        assert!(schema.starts_with(Files::embedded().get("schema.cedarschema").unwrap()));
+        assert!(schema.contains("type Temporal = {\n"), "{schema}");
+        for definition in bundle
+            .definitions
+            .iter()
+            .filter(|d| d.kind != crate::temporal::DefKind::Due)
+        {
+            assert!(
+                schema.contains(&format!("  {}: Bool,\n", definition.name)),
+                "{}",
+                definition.name
+            );
+        }
+    }
+
+    #[test]
     fn a_template_is_refused_not_silently_left_out() {
         let template = "@id(\"zhejiang.operator.slot\")\n@effect(\"forbid\")\n@document(\"zhejiang-2023-44\")\n@article(\"x\")\n@quote(\"y\")\nforbid (principal == ?principal, action, resource);\n";
         let err = embedded_with("zhejiang/zz_template.cedar", template).unwrap_err();
