@@ -109,10 +109,7 @@ fn rego_and_pdao_agree_on_generated_hangzhou_applications() {
         let rego_decision = interpreter
             .eval_rule("data.pdao.hangzhou_apply.decision".into())
             .unwrap();
-        let expected_decision = match decision.decision {
-            Verdict::Allow => "allow",
-            Verdict::Deny => "deny",
-        };
+        let expected_decision = decision.decision.as_str();
         assert_eq!(
             by_interpreter, pdao,
             "request {i}: Rego (interpreter) and pdao give different reasons\n{text}"

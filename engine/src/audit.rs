@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::bundle::Bundle;
-use crate::error::BundleProblem;
+use crate::error::{BundleProblem, ProblemCode};
+use crate::load::Bundle;
 use crate::rule::{Attaches, Effect};
 
 /// Catalog ids: every `### <layer>.<area>.<name>` heading.
@@ -154,7 +154,7 @@ pub fn verify_scopes(bundle: &Bundle, catalog: &str) -> Vec<BundleProblem> {
         let Some(entry) = entries.get(&rule.id) else {
             continue;
         };
-        let at = |code: &'static str, message: String| {
+        let at = |code: ProblemCode, message: String| {
             BundleProblem::new(code, &rule.file, message).at_line(Some(rule.line))
         };
         let policy: BTreeSet<&str> = match &rule.actions {
@@ -163,7 +163,7 @@ pub fn verify_scopes(bundle: &Bundle, catalog: &str) -> Vec<BundleProblem> {
         };
         match &entry.actions {
             None => problems.push(at(
-                "catalog_actions",
+                ProblemCode::CatalogActions,
                 format!(
                     "`{}`: the catalog entry (line {}) has no `actions:` line",
                     rule.id, entry.line
@@ -188,7 +188,7 @@ pub fn verify_scopes(bundle: &Bundle, catalog: &str) -> Vec<BundleProblem> {
                         ));
                     }
                     problems.push(at(
-                        "catalog_actions",
+                        ProblemCode::CatalogActions,
                         format!(
                             "`{}`: actions differ from the catalog entry (line {}): {}",
                             rule.id,
@@ -203,7 +203,7 @@ pub fn verify_scopes(bundle: &Bundle, catalog: &str) -> Vec<BundleProblem> {
         match entry.effect {
             Some(listed) if listed == policy_effect => {}
             Some(_) => problems.push(at(
-                "catalog_effect",
+                ProblemCode::CatalogEffect,
                 format!(
                     "`{}`: effect `{}` differs from the catalog entry (line {}): `{}`",
                     rule.id,
@@ -213,7 +213,7 @@ pub fn verify_scopes(bundle: &Bundle, catalog: &str) -> Vec<BundleProblem> {
                 ),
             )),
             None => problems.push(at(
-                "catalog_effect",
+                ProblemCode::CatalogEffect,
                 format!(
                     "`{}`: the catalog entry (line {}) has no effect pdao knows: `{}`",
                     rule.id, entry.line, entry.effect_text
@@ -300,7 +300,7 @@ pub fn verify_quotes(bundle: &Bundle, seeds_dir: &Path) -> Vec<BundleProblem> {
         let Some(text) = text else {
             problems.push(
                 BundleProblem::new(
-                    "quote",
+                    ProblemCode::Quote,
                     &rule.file,
                     format!(
                         "seed text `{seed}` of document `{}` not found in {}",
@@ -316,7 +316,7 @@ pub fn verify_quotes(bundle: &Bundle, seeds_dir: &Path) -> Vec<BundleProblem> {
             if !text.contains(span) {
                 problems.push(
                     BundleProblem::new(
-                        "quote",
+                        ProblemCode::Quote,
                         &rule.file,
                         format!(
                             "`{}`: quote is not verbatim in `{seed}`: 「{span}」",

@@ -75,7 +75,63 @@ pub fn format_date(date: NaiveDate) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `add_months` computed another way: the month by arithmetic on
+    /// month numbers, the day clamped to the last day of that month.
+    fn months_later(date: NaiveDate, months: i64) -> NaiveDate {
+        let index = i64::from(date.year()) * 12 + i64::from(date.month0()) + months;
+        let year = i32::try_from(index.div_euclid(12)).unwrap();
+        let month = u32::try_from(index.rem_euclid(12)).unwrap() + 1;
+        let last = (28..=31)
+            .rev()
+            .find(|&d| NaiveDate::from_ymd_opt(year, month, d).is_some())
+            .unwrap();
+        NaiveDate::from_ymd_opt(year, month, date.day().min(last)).unwrap()
+    }
+
+    /// Every day of seven years (two of them leap years), moved by every
+    /// month count from -25 to 25: exactly the other computation, with the
+    /// day kept unless the month is too short.
+    #[test]
+    fn add_months_moves_exactly_n_months_and_clamps_the_day() {
+        let (mut kept, mut clamped) = (0, 0);
+        let mut date = d("2019-01-01");
+        while date <= d("2025-12-31") {
+            for months in -25..=25 {
+                let moved = add_months(date, months);
+                assert_eq!(
+                    moved,
+                    months_later(date, months),
+                    "{date} + {months} months"
+                );
+                if moved.day() == date.day() {
+                    kept += 1;
+                } else {
+                    // Clamped: to the last day of the month, never across it.
+                    assert!(moved.day() < date.day() && add_days(moved, 1).day() == 1);
+                    clamped += 1;
+                }
+            }
+            date = add_days(date, 1);
+        }
+        assert_eq!(kept + clamped, 2557 * 51);
+        // Days 29–31 meet shorter months often: the clamp is exercised.
+        assert!(clamped > 1_500, "{clamped} clamped of {}", kept + clamped);
+    }
+
+    proptest! {
+        #[test]
+        fn add_months_agrees_with_month_arithmetic_over_centuries(
+            days in 0i64..110_000,
+            months in -12_000i64..12_000,
+        ) {
+            let date = add_days(d("1900-01-01"), days);
+            prop_assert_eq!(add_months(date, months), months_later(date, months));
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         parse_date(s).unwrap()

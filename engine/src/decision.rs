@@ -3,7 +3,11 @@
 //! `layer_report` are additions the contract allows. With the `openapi`
 //! feature the types also describe themselves as OpenAPI schemas.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
+
+use crate::rule::Effect;
 
 /// `allow` or `deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +18,111 @@ pub enum Verdict {
     Allow,
     /// Anything else.
     Deny,
+}
+
+impl Verdict {
+    /// `allow` or `deny`, as in the decision JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of rule a reason is: a rule's effect, or one of the engine's
+/// own reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ReasonEffect {
+    /// A requirement not met (or not shown to hold).
+    Requirement,
+    /// A prohibition that applies (or cannot be ruled out).
+    Forbid,
+    /// An obligation that cannot be determined.
+    Obligation,
+    /// `pdao.coverage`: no regulation of the chain is in force.
+    Coverage,
+    /// `pdao.evaluation_error`: the engine could not evaluate.
+    Error,
+}
+
+impl ReasonEffect {
+    /// The word in the decision JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonEffect::Requirement => "requirement",
+            ReasonEffect::Forbid => "forbid",
+            ReasonEffect::Obligation => "obligation",
+            ReasonEffect::Coverage => "coverage",
+            ReasonEffect::Error => "error",
+        }
+    }
+}
+
+impl From<Effect> for ReasonEffect {
+    fn from(effect: Effect) -> Self {
+        match effect {
+            Effect::Requirement => ReasonEffect::Requirement,
+            Effect::Forbid => ReasonEffect::Forbid,
+            Effect::Obligation => ReasonEffect::Obligation,
+        }
+    }
+}
+
+impl fmt::Display for ReasonEffect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ReasonEffect {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// How a layer of the chain stood on the request date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LayerStatus {
+    /// At least one of its documents is in force.
+    InForce,
+    /// It has documents, none of them in force.
+    NotInForce,
+    /// It has no documents.
+    Empty,
+}
+
+impl LayerStatus {
+    /// The word in the decision JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayerStatus::InForce => "in_force",
+            LayerStatus::NotInForce => "not_in_force",
+            LayerStatus::Empty => "empty",
+        }
+    }
+}
+
+impl fmt::Display for LayerStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for LayerStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// Where a rule comes from.
@@ -41,8 +150,8 @@ pub struct Source {
 pub struct Reason {
     /// Catalog id (`pdao.coverage` when no regulation covers the request).
     pub rule: String,
-    /// `requirement`, `forbid`, `obligation` or `coverage`.
-    pub effect: String,
+    /// `requirement`, `forbid`, `obligation`, `coverage` or `error`.
+    pub effect: ReasonEffect,
     /// Layer of the rule.
     pub layer: String,
     /// Citation.
@@ -95,7 +204,7 @@ pub struct LayerReport {
     /// Layer id.
     pub layer: String,
     /// `in_force`, `not_in_force` (documents exist, none in force) or `empty` (no documents).
-    pub status: String,
+    pub status: LayerStatus,
     /// Documents in force on the date.
     pub documents: Vec<String>,
     /// Rules of the layer in force on the date.

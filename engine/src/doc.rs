@@ -17,8 +17,8 @@ use std::fmt::Write as _;
 
 use crate::articles::{cited_units, outline, Outline, Unit};
 use crate::audit::strip_pinyin;
-use crate::bundle::Bundle;
 use crate::layers::{Document, Layer};
+use crate::load::Bundle;
 use crate::rule::Rule;
 
 /// The pages of the site and what they found.
@@ -674,9 +674,10 @@ fn rule_card(out: &mut String, bundle: &Bundle, rule: &Rule, anchors: &RuleAncho
 }
 
 fn chain_ids<'b>(bundle: &'b Bundle, layer: &str) -> Vec<&'b str> {
-    crate::layers::chain_of(bundle.layers(), layer)
-        .into_iter()
-        .filter_map(|i| bundle.layers().get(i).map(|l| l.id.as_str()))
+    bundle
+        .chain(layer)
+        .iter()
+        .filter_map(|&i| bundle.layers().get(i).map(|l| l.id.as_str()))
         .collect()
 }
 

@@ -14,17 +14,33 @@ use std::sync::OnceLock;
 use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, RestrictedExpression};
 use chrono::NaiveDate;
 
-use crate::bundle::Bundle;
 use crate::dates::{add_days, format_date};
-use crate::decision::{Decision, LayerReport, Obligation, Overridden, Reason, Source, Verdict};
+use crate::decision::{
+    Decision, LayerReport, LayerStatus, Obligation, Overridden, Reason, ReasonEffect, Source,
+    Verdict,
+};
 use crate::error::{BundleError, RequestError};
 use crate::kleene::{self, truth, Tri};
-use crate::layers::{chain_of, Layer};
+use crate::layers::Layer;
+use crate::load::Bundle;
 use crate::request::{FactValue, Request};
 use crate::rule::{Attaches, Effect, Rule};
 use crate::temporal::{Definition, Outcome as TemporalOutcome, Truth};
 
-/// A prepared bundle that decides requests.
+/// A prepared bundle that decides requests. Build it once (loading and
+/// preparing take milliseconds) and share it: deciding takes `&self`, and
+/// an `Engine` is `Send + Sync`.
+///
+/// ```
+/// use pdao::{Engine, Verdict};
+///
+/// let engine = Engine::embedded()?;
+/// let decision = engine.decide_json(
+///     r#"{"jurisdiction": "hangzhou", "date": "2024-05-01", "action": "provide_to_third_party"}"#,
+/// )?;
+/// assert_eq!(decision.decision, Verdict::Deny);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Engine {
     bundle: Bundle,
     chains: HashMap<String, Chain>,
@@ -62,6 +78,9 @@ struct Prepared {
     /// Facts the rules read, grouped by object: (object, [(fact, path)]).
     layout: Vec<(String, Vec<(String, String)>)>,
     reads_materials: bool,
+    /// Why the probes could not all be added, if so: every decision with
+    /// this set is then an evaluation error.
+    broken: Option<String>,
 }
 
 /// How one rule came out.
@@ -101,12 +120,29 @@ pub struct Evaluation {
 }
 
 impl Engine {
-    /// The engine on the embedded default bundle.
+    /// The engine on the embedded default bundle (`policies/`, compiled in).
+    ///
+    /// ```
+    /// let engine = pdao::Engine::embedded()?;
+    /// assert!(engine.bundle().layer("zhejiang").is_some());
+    /// # Ok::<(), pdao::BundleError>(())
+    /// ```
     pub fn embedded() -> Result<Engine, BundleError> {
         Ok(Engine::new(Bundle::embedded()?))
     }
 
-    /// Prepares a loaded bundle.
+    /// Prepares a loaded bundle: each chain's dates cut into epochs in which
+    /// the same rules are in force (their policy sets are built on first use).
+    ///
+    /// ```
+    /// use pdao::{Bundle, Engine};
+    ///
+    /// let bundle = Bundle::embedded()?; // or Bundle::from_dir("policies")?
+    /// let version = bundle.version().to_string();
+    /// let engine = Engine::new(bundle);
+    /// assert_eq!(engine.bundle().version(), version);
+    /// # Ok::<(), pdao::BundleError>(())
+    /// ```
     pub fn new(bundle: Bundle) -> Engine {
         let mut chains = HashMap::new();
         for layer in &bundle.layers {
@@ -123,7 +159,17 @@ impl Engine {
     }
 
     /// Prepares every chain, epoch and action now rather than on first use,
-    /// for callers that want no first-request latency.
+    /// for callers that want no first-request latency. Decisions are the
+    /// same either way.
+    ///
+    /// ```
+    /// let request = r#"{"jurisdiction": "zhoushan", "date": "2024-05-01", "action": "apply"}"#;
+    /// let lazy = pdao::Engine::embedded()?;
+    /// let eager = pdao::Engine::embedded()?;
+    /// eager.prepare_all();
+    /// assert_eq!(eager.decide_json(request)?, lazy.decide_json(request)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn prepare_all(&self) {
         for chain in self.chains.values() {
             for epoch in &chain.epochs {
@@ -149,27 +195,100 @@ impl Engine {
         prepare_action(&self.bundle, &chain.layers, action, rules)
     }
 
-    /// The bundle.
+    /// The bundle it decides with.
+    ///
+    /// ```
+    /// let engine = pdao::Engine::embedded()?;
+    /// let decision = engine.decide_json(r#"{"jurisdiction": "national", "date": "2024-05-01", "action": "apply"}"#)?;
+    /// assert_eq!(decision.policy_version, engine.bundle().version());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn bundle(&self) -> &Bundle {
         &self.bundle
     }
 
-    /// Parses a request against this bundle's vocabulary.
+    /// Parses and validates a request against this bundle's vocabulary: a
+    /// request that breaks the contract is an error naming the field.
+    ///
+    /// ```
+    /// let engine = pdao::Engine::embedded()?;
+    /// let request = engine.parse_request(
+    ///     r#"{"jurisdiction": "hangzhou", "date": "2024-05-01", "action": "apply",
+    ///         "operator": {"mlps3_experience": true}}"#,
+    /// )?;
+    /// assert_eq!(request.jurisdiction(), "hangzhou");
+    /// assert_eq!(request.fact("operator.mlps3_experience"), Some(&pdao::FactValue::Bool(true)));
+    ///
+    /// let err = engine
+    ///     .parse_request(r#"{"jurisdiction": "hangzhou", "date": "2024-05-01", "action": "apply",
+    ///                        "operator": {"mlps3_experience": "yes"}}"#)
+    ///     .unwrap_err();
+    /// assert_eq!(err.code(), "wrong_type");
+    /// assert_eq!(err.field(), Some("operator.mlps3_experience"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse_request(&self, json: &str) -> Result<Request, RequestError> {
         Request::from_json_str(json, &self.bundle.vocab)
     }
 
     /// Parses and decides a request given as JSON text.
+    ///
+    /// ```
+    /// use pdao::{Engine, Verdict};
+    ///
+    /// let engine = Engine::embedded()?;
+    /// // No regulation of the chain is in force before 2023-09-01.
+    /// let decision = engine.decide_json(
+    ///     r#"{"jurisdiction": "zhejiang", "date": "2020-01-01", "action": "apply"}"#,
+    /// )?;
+    /// assert_eq!(decision.decision, Verdict::Deny);
+    /// assert_eq!(decision.reason_ids(), ["pdao.coverage"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decide_json(&self, json: &str) -> Result<Decision, RequestError> {
         Ok(self.decide(&self.parse_request(json)?))
     }
 
-    /// Decides a validated request.
+    /// Decides a validated request. The same request and bundle give a
+    /// byte-identical decision JSON.
+    ///
+    /// ```
+    /// let engine = pdao::Engine::embedded()?;
+    /// let request = engine.parse_request(
+    ///     r#"{"jurisdiction": "hangzhou", "date": "2024-05-01", "action": "apply"}"#,
+    /// )?;
+    /// let decision = engine.decide(&request);
+    /// // Facts the rules need are missing, so it fails closed and says which.
+    /// assert!(!decision.is_allow());
+    /// assert!(decision.missing.contains(&"operator.mlps3_experience".to_string()));
+    /// assert_eq!(decision.to_json_pretty(), engine.decide(&request).to_json_pretty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decide(&self, request: &Request) -> Decision {
         self.evaluate(request).decision
     }
 
-    /// Decides and reports every rule's outcome.
+    /// Decides and reports every rule's outcome (for coverage and the
+    /// authoring tools).
+    ///
+    /// ```
+    /// use pdao::Effect;
+    ///
+    /// let engine = pdao::Engine::embedded()?;
+    /// let request = engine.parse_request(
+    ///     r#"{"jurisdiction": "zhejiang", "date": "2024-05-01", "action": "provide_to_third_party"}"#,
+    /// )?;
+    /// let evaluation = engine.evaluate(&request);
+    /// let ban = evaluation
+    ///     .outcomes
+    ///     .iter()
+    ///     .find(|o| o.rule == "zhejiang.conduct.no_third_party")
+    ///     .unwrap();
+    /// assert_eq!(ban.effect, Effect::Forbid);
+    /// assert!(ban.decides && ban.applies);
+    /// assert_eq!(evaluation.decision, engine.decide(&request));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evaluate(&self, request: &Request) -> Evaluation {
         let Some(chain) = self.chains.get(request.jurisdiction()) else {
             return Evaluation {
@@ -195,6 +314,7 @@ impl Engine {
             definitions: Vec::new(),
             layout: Vec::new(),
             reads_materials: false,
+            broken: None,
         };
         let prepared = epoch
             .actions
@@ -283,6 +403,9 @@ impl Engine {
         prepared: &Prepared,
         facts: &EvalFacts,
     ) -> Result<(Fired, BTreeSet<usize>), String> {
+        if let Some(message) = &prepared.broken {
+            return Err(message.clone());
+        }
         if prepared.set.is_empty() {
             return Ok((Fired::default(), BTreeSet::new()));
         }
@@ -449,7 +572,7 @@ impl Engine {
         }
         Reason {
             rule: rule.id.clone(),
-            effect: rule.effect.as_str().to_string(),
+            effect: rule.effect.into(),
             layer: rule.layer.clone(),
             source: self.source(rule),
             explanation,
@@ -557,7 +680,7 @@ impl Engine {
             .or(candidates.first());
         Some(Reason {
             rule: "pdao.coverage".into(),
-            effect: "coverage".into(),
+            effect: ReasonEffect::Coverage,
             layer: jurisdiction.to_string(),
             source: Source {
                 document: own
@@ -587,7 +710,7 @@ impl Engine {
                     .collect();
                 let (status, note) = if layer.documents.is_empty() {
                     (
-                        "empty",
+                        LayerStatus::Empty,
                         format!(
                             "layer `{}` has no documents: consulted, nothing applies",
                             layer.id
@@ -595,7 +718,7 @@ impl Engine {
                     )
                 } else if in_force.is_empty() {
                     (
-                        "not_in_force",
+                        LayerStatus::NotInForce,
                         format!(
                             "layer `{}` is empty on {} (no document in force): {}",
                             layer.id,
@@ -610,7 +733,7 @@ impl Engine {
                     )
                 } else {
                     (
-                        "in_force",
+                        LayerStatus::InForce,
                         format!(
                             "in force: {}",
                             in_force
@@ -623,7 +746,7 @@ impl Engine {
                 };
                 Some(LayerReport {
                     layer: layer.id.clone(),
-                    status: status.into(),
+                    status,
                     documents: in_force.iter().map(|d| d.id.clone()).collect(),
                     rules_in_force: count,
                     note,
@@ -654,7 +777,7 @@ impl Engine {
 fn engine_reason(request: &Request, message: &str) -> Reason {
     Reason {
         rule: "pdao.evaluation_error".into(),
-        effect: "error".into(),
+        effect: ReasonEffect::Error,
         layer: request.jurisdiction().to_string(),
         source: Source {
             document: String::new(),
@@ -907,7 +1030,7 @@ fn restricted(value: &FactValue) -> RestrictedExpression {
 }
 
 fn prepare_chain(bundle: &Bundle, jurisdiction: &str) -> Chain {
-    let layers = chain_of(&bundle.layers, jurisdiction);
+    let layers = bundle.chain(jurisdiction).to_vec();
     let in_chain = |layer: &str| {
         layers
             .iter()
@@ -1029,16 +1152,26 @@ fn prepare_action(bundle: &Bundle, layers: &[usize], action: &str, rules: Vec<us
     let mut reads: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut temporal: BTreeSet<String> = BTreeSet::new();
     let mut reads_materials = false;
+    let mut broken = None;
     for &ri in &rules {
         let Some(rule) = bundle.rules.get(ri) else {
             continue;
         };
-        let _ = set.add(
-            rule.decides_probe
-                .new_id(cedar_policy::PolicyId::new(format!("d{ri}"))),
-        );
-        if let Some(applies) = &rule.applies_probe {
-            let _ = set.add(applies.new_id(cedar_policy::PolicyId::new(format!("a{ri}"))));
+        // A probe missing from the set would read as "held" (fail open):
+        // the loader refuses a bundle whose probes cannot join a set, and
+        // should one fail here all the same, every decision with this set
+        // is an evaluation error (deny).
+        let decides = rule
+            .decides_probe
+            .new_id(cedar_policy::PolicyId::new(format!("d{ri}")));
+        let mut added = set.add(decides);
+        if let (Ok(()), Some(applies)) = (&added, &rule.applies_probe) {
+            added = set.add(applies.new_id(cedar_policy::PolicyId::new(format!("a{ri}"))));
+        }
+        if let Err(e) = added {
+            broken.get_or_insert_with(|| {
+                format!("the probes of `{}` cannot be evaluated: {e}", rule.id)
+            });
         }
         for read in &rule.reads {
             match read.split_once('.') {
@@ -1094,6 +1227,7 @@ fn prepare_action(bundle: &Bundle, layers: &[usize], action: &str, rules: Vec<us
         definitions,
         layout,
         reads_materials,
+        broken,
     }
 }
 
@@ -1101,11 +1235,21 @@ fn prepare_action(bundle: &Bundle, layers: &[usize], action: &str, rules: Vec<us
 mod tests {
     use super::*;
 
+    /// The chain and epoch a request is decided in.
+    fn chain_and_epoch<'e>(engine: &'e Engine, request: &Request) -> (&'e Chain, &'e Epoch) {
+        let chain = &engine.chains[request.jurisdiction()];
+        let epoch_index = chain
+            .epochs
+            .partition_point(|e| e.start.is_none_or(|s| s <= request.date()))
+            .saturating_sub(1);
+        (chain, &chain.epochs[epoch_index])
+    }
+
     /// Every case request and each of its one-boolean-flipped variants.
     fn requests(engine: &Engine) -> Vec<Request> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
         let mut out = Vec::new();
-        for path in crate::cases::find_case_files(&root) {
+        for path in crate::cases::find_case_files(&root).unwrap() {
             let Ok(case) = crate::cases::Case::from_file(&path) else {
                 continue;
             };
@@ -1131,12 +1275,7 @@ mod tests {
         assert!(requests.len() > 1000, "only {} requests", requests.len());
         let mut compared = 0;
         for request in &requests {
-            let chain = &engine.chains[request.jurisdiction()];
-            let epoch_index = chain
-                .epochs
-                .partition_point(|e| e.start.is_none_or(|s| s <= request.date()))
-                .saturating_sub(1);
-            let epoch = &chain.epochs[epoch_index];
+            let (chain, epoch) = chain_and_epoch(&engine, request);
             let prepared = epoch.actions[request.action()]
                 .get_or_init(|| engine.prepare(chain, epoch, request.action()));
             let definitions: Vec<&Definition> = prepared
@@ -1172,6 +1311,45 @@ mod tests {
         assert!(
             compared > 10_000,
             "only {compared} rule evaluations compared"
+        );
+    }
+
+    /// A probe that could not join its policy set would read as "held":
+    /// instead every decision with that set is an evaluation error, a deny.
+    #[test]
+    fn probes_that_cannot_join_their_set_make_the_decision_an_evaluation_error() {
+        let engine = Engine::embedded().unwrap();
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../examples/hangzhou-apply.json"),
+        )
+        .unwrap();
+        let request = engine.parse_request(&text).unwrap();
+        assert!(engine.decide(&request).is_allow());
+
+        // A fresh engine, whose set for this request is built here with one
+        // rule twice: the second copy's probe ids are taken.
+        let engine = Engine::embedded().unwrap();
+        let (chain, epoch) = chain_and_epoch(&engine, &request);
+        let mut rules = engine.prepare(chain, epoch, request.action()).rules;
+        assert!(!rules.is_empty());
+        rules.push(rules[0]);
+        let broken = prepare_action(&engine.bundle, &chain.layers, request.action(), rules);
+        assert!(broken.broken.is_some());
+        assert!(epoch.actions[request.action()].set(broken).is_ok());
+
+        let decision = engine.decide(&request);
+        assert_eq!(decision.decision, Verdict::Deny);
+        let reason = decision
+            .reasons
+            .iter()
+            .find(|r| r.rule == "pdao.evaluation_error")
+            .unwrap_or_else(|| panic!("{}", decision.to_json_pretty()));
+        assert_eq!(reason.effect, ReasonEffect::Error);
+        assert!(
+            reason.explanation.contains("cannot be evaluated"),
+            "{}",
+            reason.explanation
         );
     }
 

@@ -170,13 +170,101 @@ impl RequestError {
     }
 }
 
+/// What kind of problem a bundle has: the stable code the CLI prints
+/// (`pdao: error[<code>]: …`), the WASM binding returns and the tests
+/// match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ProblemCode {
+    /// `io`: a file or directory cannot be read, or is not UTF-8.
+    Io,
+    /// `vocabulary`: `facts.toml` is missing or wrong, or disagrees with the schema.
+    Vocabulary,
+    /// `toml`: a layer's `jurisdiction.toml` is not valid TOML or has a wrong
+    /// value (a date, `covers`, a parent that does not exist, a cycle of
+    /// parents, a `[[not_encoded]]` or `[[tightens]]` naming no such rule).
+    Toml,
+    /// `layout`: a policy or rules file outside a layer folder.
+    Layout,
+    /// `temporal`: a `*.rules` file does not parse, or a temporal name is
+    /// defined twice in a chain or not defined where a policy reads it.
+    Temporal,
+    /// `schema`: the Cedar schema is missing or wrong, or a policy does not
+    /// validate against it.
+    Schema,
+    /// `syntax`: a `*.cedar` file does not parse.
+    Syntax,
+    /// `annotation`: a policy's annotations or shape do not make a rule.
+    Annotation,
+    /// `document`: `@document` names no document of the policy's layer.
+    Document,
+    /// `duplicate_id`: two versions of a rule are in force at once, or are
+    /// in the same file.
+    DuplicateId,
+    /// `overrides`: `@overrides` does not name a rule of a lower layer.
+    Overrides,
+    /// `quote`: a quote is not verbatim in its seed text (`pdao check --seeds`).
+    Quote,
+    /// `catalog_actions`: a policy does not apply to the actions its catalog
+    /// entry lists (`pdao check --catalog`).
+    CatalogActions,
+    /// `catalog_effect`: a policy's effect is not its catalog entry's
+    /// (`pdao check --catalog`).
+    CatalogEffect,
+}
+
+impl ProblemCode {
+    /// The code as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::Io => "io",
+            ProblemCode::Vocabulary => "vocabulary",
+            ProblemCode::Toml => "toml",
+            ProblemCode::Layout => "layout",
+            ProblemCode::Temporal => "temporal",
+            ProblemCode::Schema => "schema",
+            ProblemCode::Syntax => "syntax",
+            ProblemCode::Annotation => "annotation",
+            ProblemCode::Document => "document",
+            ProblemCode::DuplicateId => "duplicate_id",
+            ProblemCode::Overrides => "overrides",
+            ProblemCode::Quote => "quote",
+            ProblemCode::CatalogActions => "catalog_actions",
+            ProblemCode::CatalogEffect => "catalog_effect",
+        }
+    }
+}
+
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for ProblemCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ProblemCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for ProblemCode {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
 /// One problem found in a policy bundle, located in a file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}{}: {message}", location(*line, *column))]
 pub struct BundleProblem {
-    /// Stable code: `syntax`, `schema`, `annotation`, `overrides`, `toml`,
-    /// `temporal`, `duplicate_id`, `vocabulary`, `document`.
-    pub code: &'static str,
+    /// What kind of problem.
+    pub code: ProblemCode,
     /// Path of the file relative to the bundle root.
     pub file: String,
     /// 1-based line, when known.
@@ -201,7 +289,7 @@ fn location(line: Option<usize>, column: Option<usize>) -> String {
 
 impl BundleProblem {
     pub(crate) fn new(
-        code: &'static str,
+        code: ProblemCode,
         file: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
@@ -224,9 +312,9 @@ impl BundleProblem {
     /// Locates the problem at a byte span of `text` (line, column and caret).
     pub(crate) fn at_span(mut self, text: &str, offset: usize, len: usize) -> Self {
         let offset = offset.min(text.len());
-        let before = text.get(..offset).unwrap_or("");
-        self.line = Some(before.matches('\n').count() + 1);
-        self.column = Some(before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1);
+        let (line, column) = crate::load::span::line_column(text, offset);
+        self.line = Some(line);
+        self.column = Some(column);
         self.source_text = Some(text.to_string());
         self.span = Some((offset, len));
         self

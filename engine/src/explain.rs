@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::decision::{Decision, Source, Verdict};
+use crate::decision::{Decision, ReasonEffect, Source, Verdict};
 
 /// Renders a decision as a readable tree.
 pub fn render_text(decision: &Decision) -> String {
@@ -33,7 +33,7 @@ pub fn render_text(decision: &Decision) -> String {
                 "{branch} ✗ {}  [{} {} · {}]",
                 reason.rule,
                 reason.effect,
-                effect_zh(&reason.effect),
+                effect_zh(reason.effect),
                 reason.layer
             );
             source_lines(&mut out, stem, &reason.source);
@@ -110,13 +110,13 @@ fn branch(i: usize, count: usize) -> (&'static str, &'static str) {
     }
 }
 
-fn effect_zh(effect: &str) -> &'static str {
+fn effect_zh(effect: ReasonEffect) -> &'static str {
     match effect {
-        "requirement" => "要求",
-        "forbid" => "禁止",
-        "obligation" => "义务",
-        "coverage" => "适用范围",
-        _ => "错误",
+        ReasonEffect::Requirement => "要求",
+        ReasonEffect::Forbid => "禁止",
+        ReasonEffect::Obligation => "义务",
+        ReasonEffect::Coverage => "适用范围",
+        ReasonEffect::Error => "错误",
     }
 }
 

@@ -4,7 +4,6 @@
 pub mod articles;
 pub mod audit;
 pub mod authoring;
-mod bundle;
 pub mod cases;
 pub mod dates;
 mod decision;
@@ -15,6 +14,7 @@ pub mod explain;
 mod json;
 mod kleene;
 mod layers;
+mod load;
 mod request;
 mod rule;
 pub mod temporal;
@@ -22,12 +22,15 @@ pub mod temporal;
 pub mod testing;
 mod vocabulary;
 
-pub use bundle::Bundle;
-pub use decision::{Decision, LayerReport, Obligation, Overridden, Reason, Source, Verdict};
+pub use decision::{
+    Decision, LayerReport, LayerStatus, Obligation, Overridden, Reason, ReasonEffect, Source,
+    Verdict,
+};
 pub use engine::{Engine, Evaluation, RuleOutcome};
-pub use error::{BundleError, BundleProblem, RequestError};
+pub use error::{BundleError, BundleProblem, ProblemCode, RequestError};
 pub use json::{MAX_DEPTH, MAX_REQUEST_BYTES};
 pub use layers::{Document, Layer, ListedUnit, NotEncoded, TextLayout, TextNumbering, Tightening};
+pub use load::Bundle;
 pub use request::{
     Event, FactValue, Request, MAX_EVENTS, MAX_LIST_ITEMS, MAX_NAME_BYTES, MAX_STRING_BYTES,
 };
@@ -37,3 +40,11 @@ pub use vocabulary::{FactDef, FactType, Vocabulary, OBJECTS};
 /// The engine's version (the crate version), recorded with each decision
 /// by services that keep an audit trail.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Internals the workspace's own tests, benchmarks and tools reach for —
+/// not part of the API, and free to change in any release.
+#[doc(hidden)]
+pub mod unstable {
+    pub use crate::authoring::changes::apply_all;
+    pub use crate::request::RequestEdit;
+}

@@ -72,8 +72,10 @@ impl FactValue {
     }
 }
 
-/// One event of the history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One event of the history. Events order by kind, then date, `until` and
+/// `ref` (the order a request keeps them in). Building one by hand checks
+/// nothing: a request takes events only from its validated JSON.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Event {
     /// Event kind (catalog §3.9).
     pub kind: String,
@@ -99,16 +101,21 @@ impl Event {
     }
 }
 
-/// A validated request.
+/// A validated request: it can only be made from the contract's JSON, by
+/// [`Request::from_json_str`], [`Request::from_json`] or
+/// [`crate::Engine::parse_request`], each of which checks every key, type,
+/// date and limit against the bundle's vocabulary. To decide a variant of a
+/// request, edit its JSON ([`Request::to_json`]) and parse it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    pub(crate) jurisdiction: String,
-    pub(crate) date: NaiveDate,
-    pub(crate) action: String,
-    pub(crate) facts: BTreeMap<String, FactValue>,
-    pub(crate) objects: Vec<&'static str>,
-    pub(crate) materials: Option<Vec<String>>,
-    pub(crate) events: Vec<Event>,
+    jurisdiction: String,
+    date: NaiveDate,
+    action: String,
+    facts: BTreeMap<String, FactValue>,
+    objects: Vec<&'static str>,
+    materials: Option<Vec<String>>,
+    /// Sorted (see [`Event`]).
+    events: Vec<Event>,
 }
 
 impl Request {
@@ -262,9 +269,7 @@ impl Request {
                 events.push(parse_event(&format!("events[{i}]"), item, vocab)?);
             }
         }
-        events.sort_by(|a, b| {
-            (&a.kind, a.date, a.until, &a.reference).cmp(&(&b.kind, b.date, b.until, &b.reference))
-        });
+        events.sort();
 
         Ok(Request {
             jurisdiction: jurisdiction.to_string(),
@@ -369,10 +374,12 @@ impl Request {
             .partition_point(|e| (e.kind.as_str(), e.date) <= (kind, self.date));
         self.events.get(start..end.max(start)).unwrap_or_default()
     }
+}
 
-    /// A copy with one fact set (`None` removes it). Used by counterfactuals
-    /// and property tests; the caller is trusted to respect the vocabulary.
-    pub fn with_fact(&self, path: &str, value: Option<FactValue>) -> Request {
+impl Request {
+    /// A copy with one fact set (`None` removes it), unvalidated: the
+    /// caller keeps to the vocabulary.
+    pub(crate) fn with_fact(&self, path: &str, value: Option<FactValue>) -> Request {
         let mut copy = self.clone();
         match value {
             Some(v) => {
@@ -385,28 +392,58 @@ impl Request {
         copy
     }
 
-    /// A copy with other events.
-    pub fn with_events(&self, mut events: Vec<Event>) -> Request {
+    /// A copy with other events (sorted), unvalidated.
+    pub(crate) fn with_events(&self, mut events: Vec<Event>) -> Request {
         let mut copy = self.clone();
-        events.sort_by(|a, b| {
-            (&a.kind, a.date, a.until, &a.reference).cmp(&(&b.kind, b.date, b.until, &b.reference))
-        });
+        events.sort();
         copy.events = events;
         copy
     }
 
-    /// A copy dated otherwise.
-    pub fn with_date(&self, date: NaiveDate) -> Request {
+    /// A copy dated otherwise, unvalidated.
+    pub(crate) fn with_date(&self, date: NaiveDate) -> Request {
         let mut copy = self.clone();
         copy.date = date;
         copy
     }
 
-    /// A copy with other materials.
-    pub fn with_materials(&self, materials: Option<Vec<String>>) -> Request {
+    /// A copy with other materials, unvalidated.
+    pub(crate) fn with_materials(&self, materials: Option<Vec<String>>) -> Request {
         let mut copy = self.clone();
         copy.materials = materials;
         copy
+    }
+}
+
+/// Copies of a request with a fact, the events, the date or the materials
+/// replaced, **without validation**: the caller keeps to the vocabulary.
+/// For the workspace's generators and property tests, which make many
+/// variants of requests validated once; not part of the stable API
+/// (`pdao::unstable`). A caller who wants a valid variant edits the
+/// request's JSON and parses it again.
+pub trait RequestEdit {
+    /// A copy with one fact set (`None` removes it).
+    fn with_fact(&self, path: &str, value: Option<FactValue>) -> Request;
+    /// A copy with other events (sorted).
+    fn with_events(&self, events: Vec<Event>) -> Request;
+    /// A copy dated otherwise.
+    fn with_date(&self, date: NaiveDate) -> Request;
+    /// A copy with other materials.
+    fn with_materials(&self, materials: Option<Vec<String>>) -> Request;
+}
+
+impl RequestEdit for Request {
+    fn with_fact(&self, path: &str, value: Option<FactValue>) -> Request {
+        Request::with_fact(self, path, value)
+    }
+    fn with_events(&self, events: Vec<Event>) -> Request {
+        Request::with_events(self, events)
+    }
+    fn with_date(&self, date: NaiveDate) -> Request {
+        Request::with_date(self, date)
+    }
+    fn with_materials(&self, materials: Option<Vec<String>>) -> Request {
+        Request::with_materials(self, materials)
     }
 }
 

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::load::span::line_of;
+
 /// The request objects that carry facts, in contract order.
 pub const OBJECTS: [&str; 7] = [
     "operator",
@@ -280,12 +282,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev.last().copied().unwrap_or(0)
-}
-
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map(|s| s.matches('\n').count() + 1)
-        .unwrap_or(1)
 }
 
 fn find_line(text: &str, key: &str) -> Option<usize> {

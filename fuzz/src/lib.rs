@@ -35,6 +35,7 @@ pub fn golden_requests() -> &'static [String] {
     static REQUESTS: OnceLock<Vec<String>> = OnceLock::new();
     REQUESTS.get_or_init(|| {
         pdao::cases::find_case_files(&policies_dir())
+            .unwrap_or_else(|e| panic!("the golden cases cannot be read: {e}"))
             .iter()
             .filter_map(|path| pdao::cases::Case::from_file(path).ok())
             .map(|case| case.request.to_string())

@@ -123,7 +123,9 @@ fn case_request(engine: &Engine, file: &str) -> Request {
 fn pdao_test_passes_on_the_real_bundle_and_ends_with_the_closing_line() {
     let (code, stdout, stderr) = run(&["test", "policies"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let cases = pdao::cases::find_case_files(&root().join("policies")).len();
+    let cases = pdao::cases::find_case_files(&root().join("policies"))
+        .unwrap()
+        .len();
     let last = stdout.lines().last().unwrap();
     assert_eq!(last, format!("{cases} passed, 0 failed"));
     assert!(stdout
@@ -216,7 +218,9 @@ fn pdao_test_junit_on_the_bundle_has_every_case_and_a_coverage_suite() {
     let (code, stdout, stderr) = run(&["test", "--format", "junit", "--coverage", "policies"]);
     assert_eq!(code, 0, "{stderr}");
     let xml = roxmltree::Document::parse(&stdout).unwrap();
-    let cases = pdao::cases::find_case_files(&root().join("policies")).len();
+    let cases = pdao::cases::find_case_files(&root().join("policies"))
+        .unwrap()
+        .len();
     let layers = Bundle::embedded().unwrap().layers().len();
     let root = xml.root_element();
     assert_eq!(
@@ -360,7 +364,8 @@ fn diff_finds_exactly_the_hangzhou_term_decisions() {
             requests: 8_000,
             threads: 0,
         },
-    );
+    )
+    .unwrap();
     assert_eq!(report.requests, 8_000);
     assert!(report.systematic > 1_000, "{}", report.systematic);
     assert_eq!(report.systematic_pairs, vec!["hangzhou/sign_agreement"]);
@@ -435,7 +440,7 @@ fn diff_is_deterministic_for_a_seed() {
         requests: 2_000,
         threads: 0,
     };
-    let a = diff(&old, &new, &options).render_text();
+    let a = diff(&old, &new, &options).unwrap().render_text();
     let b = diff(
         &old,
         &new,
@@ -444,6 +449,7 @@ fn diff_is_deterministic_for_a_seed() {
             ..options
         },
     )
+    .unwrap()
     .render_text();
     assert_eq!(a, b);
 }
@@ -600,7 +606,7 @@ fn why_not_finds_the_verified_minimal_changes() {
     // Verified, minimal, smallest first, none a superset of another.
     for (i, s) in answer.solutions.iter().enumerate() {
         assert_eq!(engine.decide(&s.request).decision, Verdict::Allow);
-        assert_eq!(pdao::authoring::apply_all(&request, &s.changes), s.request);
+        assert_eq!(pdao::unstable::apply_all(&request, &s.changes), s.request);
         for (j, other) in answer.solutions.iter().enumerate() {
             if i != j {
                 assert!(!other.changes.iter().all(|c| s.changes.contains(c)));
@@ -609,7 +615,7 @@ fn why_not_finds_the_verified_minimal_changes() {
         for k in 0..s.changes.len() {
             let mut fewer = s.changes.clone();
             fewer.remove(k);
-            let r = pdao::authoring::apply_all(&request, &fewer);
+            let r = pdao::unstable::apply_all(&request, &fewer);
             assert_eq!(
                 engine.decide(&r).decision,
                 Verdict::Deny,

@@ -724,3 +724,30 @@ fn a_history_at_the_event_limit_is_judged_per_ref() {
         .explanation
         .contains("security_incident on 2024-01-01 (ref n17)")));
 }
+
+/// The same input gives the same error in every process: the actions an
+/// unknown action is compared with are listed in one order (Cedar keeps
+/// them in a hash map, whose order changes from one process to the next).
+#[test]
+fn an_unknown_action_lists_the_actions_in_the_same_order_in_every_process() {
+    let pdao = pdao_tests::pdao_cli().to_path_buf();
+    let path = folder().join("unknown-action.json");
+    let messages: Vec<String> = (0..4)
+        .map(|_| {
+            let output = Command::new(&pdao)
+                .arg("decide")
+                .arg(&path)
+                .output()
+                .expect("pdao runs");
+            String::from_utf8_lossy(&output.stderr).into_owned()
+        })
+        .collect();
+    assert!(
+        messages[0].contains("expected one of `access_platform`, `apply`, "),
+        "{}",
+        messages[0]
+    );
+    for other in &messages[1..] {
+        assert_eq!(other, &messages[0]);
+    }
+}

@@ -9,7 +9,7 @@
 //! Broken bundles are refused, each with its problem located: every folder
 //! of `tests/broken_bundles/` has one defect, and `expected.json` names the
 //! first problem it must give (code, file, line, column, a piece of the
-//! message). The library must refuse the bundle with that problem first,
+//! message) and, where a defect must not cascade, how many problems in all. The library must refuse the bundle with that problem first,
 //! and `pdao check <folder>` must exit 1 with it as the first line on
 //! standard error (`pdao: error[<code>]: <file>:<line>:<column>: …`).
 //! `ok-baseline/` (the same bundle without a defect) must load and check.
@@ -37,6 +37,9 @@ struct Expect {
     line: usize,
     column: usize,
     message_contains: String,
+    /// How many problems in all, when the defect must not cascade.
+    #[serde(default)]
+    problems: Option<usize>,
 }
 
 fn folder() -> PathBuf {
@@ -146,6 +149,13 @@ fn every_broken_bundle_is_refused_with_its_problem_located() {
                     assert!(
                         problem.line.is_some(),
                         "{name}: every problem of a broken file is located:\n{all}"
+                    );
+                }
+                if let Some(count) = expect.problems {
+                    assert_eq!(
+                        error.problems.len(),
+                        count,
+                        "{name}: one defect, {count} problem(s)\n{all}"
                     );
                 }
             }

@@ -32,6 +32,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use pdao::dates::add_days;
+use pdao::unstable::RequestEdit;
 use pdao::{Bundle, Decision, Engine, Event, FactType, FactValue, Request, Verdict};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -75,6 +76,7 @@ fn goldens() -> &'static [Golden] {
     GOLDENS.get_or_init(|| {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
         let out: Vec<Golden> = pdao::cases::find_case_files(&root)
+            .unwrap_or_else(|e| panic!("{e}"))
             .iter()
             .map(|path| match pdao::cases::Case::from_file(path) {
                 Ok(case) => case,

@@ -26,6 +26,7 @@ fn main() {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let trials = find_case_files(&root)
+        .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .map(|path| {
             let name = path

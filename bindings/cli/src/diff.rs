@@ -8,7 +8,7 @@ use pdao::authoring::{diff, DiffOptions};
 use pdao::Engine;
 
 /// Exit: 0 no decision changes (reasons or obligations may), 2 some decision
-/// changes, 1 a bundle could not be loaded.
+/// changes, 1 a bundle could not be loaded or the comparison failed.
 pub fn run(old: &Path, new: &Path, seed: u64, requests: usize, json: bool) -> u8 {
     let Some(old_engine) = engine(old) else {
         return 1;
@@ -21,7 +21,14 @@ pub fn run(old: &Path, new: &Path, seed: u64, requests: usize, json: bool) -> u8
         requests,
         threads: 0,
     };
-    let report = diff(&old_engine, &new_engine, &options);
+    let report = match diff(&old_engine, &new_engine, &options) {
+        Ok(report) => report,
+        Err(e) => {
+            let location = format!("{} → {}", old.display(), new.display());
+            crate::report::line(&location, "diff", &e.to_string());
+            return 1;
+        }
+    };
     if json {
         let text = serde_json::to_string_pretty(&report.to_json())
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -42,7 +42,13 @@ pub fn run(policies: Option<&Path>, dirs: &[PathBuf], format: Format, coverage: 
         if dir.is_file() {
             files.push(dir.clone());
         } else if dir.is_dir() {
-            files.extend(find_case_files(dir));
+            match find_case_files(dir) {
+                Ok(found) => files.extend(found),
+                Err(e) => {
+                    report::line(&dir.display().to_string(), "io", &e.to_string());
+                    return 1;
+                }
+            }
         } else {
             report::line(
                 &dir.display().to_string(),
@@ -69,7 +75,12 @@ pub fn run(policies: Option<&Path>, dirs: &[PathBuf], format: Format, coverage: 
     if format == Format::Junit {
         crate::write_stdout(&result.to_junit(coverage));
     } else if format == Format::Json {
-        let text = serde_json::to_string_pretty(&result.to_json(coverage))
+        let value = if coverage {
+            result.to_json_with_coverage()
+        } else {
+            result.to_json()
+        };
+        let text = serde_json::to_string_pretty(&value)
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         crate::write_stdout(&format!("{text}\n"));
     } else {

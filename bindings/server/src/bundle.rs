@@ -140,7 +140,7 @@ pub(crate) fn load(dir: Option<&Path>) -> Result<Active, BundleError> {
         Some(dir) => {
             let real = std::fs::canonicalize(dir).map_err(|e| BundleError {
                 problems: vec![BundleProblem {
-                    code: "io",
+                    code: pdao::ProblemCode::Io,
                     file: dir.display().to_string(),
                     line: None,
                     column: None,

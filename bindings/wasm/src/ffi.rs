@@ -45,7 +45,7 @@ pub struct ErrorObject {
 /// One bundle problem, located in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// `syntax`, `schema`, `annotation`, `toml`, `temporal`, ...
+    /// `syntax`, `schema`, `annotation`, `toml`, `layout`, `temporal`, ... (`pdao::ProblemCode`)
     pub code: String,
     /// Path relative to the bundle root.
     pub file: String,

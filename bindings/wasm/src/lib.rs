@@ -131,7 +131,9 @@ pub struct WasmEngine {
 #[wasm_bindgen(js_class = Engine)]
 impl WasmEngine {
     /// The engine on the embedded default bundle.
-    /// @throws {PdaoError} `panic` only; the embedded bundle is validated at build time.
+    /// @throws {PdaoError} `bundle` if the embedded bundle does not load (it is
+    /// embedded as it stands at build time, not validated then; the test
+    /// suites load it, so a tested build does not throw), or `panic`.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Result<WasmEngine, JsValue> {
         install_panic_hook();

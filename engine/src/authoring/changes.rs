@@ -39,7 +39,7 @@ pub enum Change {
 
 impl Change {
     /// What the change touches: two changes with the same target conflict.
-    pub fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         match self {
             Change::SetFact { path, .. } | Change::RemoveFact { path } => format!("fact {path}"),
             Change::AddEvent(e) => format!("add {}", event_key(e)),
@@ -49,12 +49,13 @@ impl Change {
     }
 
     /// A total order key (target, then value).
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         format!("{} {self}", self.target())
     }
 
-    /// Applies the change.
-    pub fn apply(&self, request: &Request) -> Request {
+    /// Applies the change (unvalidated: the searches re-validate what they
+    /// report).
+    pub(crate) fn apply(&self, request: &Request) -> Request {
         match self {
             Change::SetFact { path, value } => request.with_fact(path, Some(value.clone())),
             Change::RemoveFact { path } => request.with_fact(path, None),
@@ -134,7 +135,7 @@ impl fmt::Display for Change {
     }
 }
 
-/// Applies a set of changes in order.
+/// Applies a set of changes in order (unvalidated).
 pub fn apply_all(request: &Request, changes: &[Change]) -> Request {
     changes
         .iter()

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::bundle::Bundle;
 use crate::cases::Case;
 use crate::engine::{Engine, RuleOutcome};
+use crate::load::Bundle;
 
 /// How often one rule was exercised on each side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,10 +254,9 @@ impl SuiteReport {
         out
     }
 
-    /// Machine output: cases with name, layer, file, passed, failures; totals;
-    /// coverage when asked.
-    pub fn to_json(&self, coverage: bool) -> Value {
-        let mut v = json!({
+    /// Machine output: cases with name, layer, file, passed, failures; totals.
+    pub fn to_json(&self) -> Value {
+        json!({
             "cases": self.cases.iter().map(|c| json!({
                 "name": c.name,
                 "layer": c.layer,
@@ -268,11 +267,14 @@ impl SuiteReport {
             "total": self.cases.len(),
             "passed": self.passed(),
             "failed": self.failed(),
-        });
-        if coverage {
-            if let Some(map) = v.as_object_mut() {
-                map.insert("coverage".into(), self.coverage.to_json());
-            }
+        })
+    }
+
+    /// [`SuiteReport::to_json`] with the rule coverage under `coverage`.
+    pub fn to_json_with_coverage(&self) -> Value {
+        let mut v = self.to_json();
+        if let Some(map) = v.as_object_mut() {
+            map.insert("coverage".into(), self.coverage.to_json());
         }
         v
     }

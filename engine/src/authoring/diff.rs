@@ -16,11 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use crate::bundle::Bundle;
 use crate::dates::{add_days, add_months};
 use crate::decision::{Decision, Verdict};
 use crate::engine::{Engine, Evaluation, RuleOutcome};
-use crate::layers::chain_of;
+use crate::load::Bundle;
 use crate::request::{Event, FactValue, Request};
 use crate::vocabulary::FactType;
 
@@ -263,7 +262,7 @@ impl DiffReport {
     pub fn to_json(&self) -> Value {
         let decision = |d: &Decision| {
             json!({
-                "decision": verdict(d.decision),
+                "decision": d.decision.as_str(),
                 "reasons": d.reason_ids(),
                 "obligations": d.obligations.iter().map(|o| json!({"rule": o.rule, "due": o.due})).collect::<Vec<_>>(),
             })
@@ -377,8 +376,8 @@ impl DiffReport {
             if let Some(example) = &group.example {
                 out.push_str(&format!(
                     "  example ({} → {}):\n    {}\n    old: {}\n    new: {}\n",
-                    verdict(example.old.decision),
-                    verdict(example.new.decision),
+                    example.old.decision,
+                    example.new.decision,
                     example.request.to_json(),
                     outcome_line(&example.old),
                     outcome_line(&example.new),
@@ -389,15 +388,8 @@ impl DiffReport {
     }
 }
 
-fn verdict(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allow => "allow",
-        Verdict::Deny => "deny",
-    }
-}
-
 fn outcome_line(d: &Decision) -> String {
-    let mut s = verdict(d.decision).to_string();
+    let mut s = d.decision.to_string();
     if !d.reasons.is_empty() {
         s.push_str(" — ");
         s.push_str(&d.reason_ids().join(", "));
@@ -419,7 +411,7 @@ fn outcome_line(d: &Decision) -> String {
 }
 
 /// `50 000`.
-pub fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -525,7 +517,8 @@ pub fn changed_rules(old: &Bundle, new: &Bundle) -> Vec<RuleChange> {
                 let reads_it = rule.temporal_reads().any(|n| n == name)
                     || rule.due.as_deref() == Some(name.as_str())
                     || rule.each.as_deref() == Some(name.as_str());
-                let visible = chain_of(&bundle.layers, &rule.layer)
+                let visible = bundle
+                    .chain(&rule.layer)
                     .iter()
                     .any(|&l| bundle.layers.get(l).is_some_and(|x| &x.id == layer));
                 if !(reads_it && visible) {
@@ -594,8 +587,25 @@ fn normalise_source(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Why a change impact could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiffError {
+    /// A worker deciding a share of the requests panicked, so that share
+    /// was not compared: a report without it would understate the impact.
+    #[error("the worker deciding requests {first}–{last} panicked ({message}); no report, as those requests were not compared")]
+    WorkerPanicked {
+        /// Index of its first request.
+        first: usize,
+        /// Index of its last request.
+        last: usize,
+        /// The panic's message.
+        message: String,
+    },
+}
+
 /// Compares two bundles on generated requests.
-pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> DiffReport {
+pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> Result<DiffReport, DiffError> {
     let changed_rules = changed_rules(old.bundle(), new.bundle());
     let changed_ids: BTreeSet<&str> = changed_rules.iter().map(|r| r.id.as_str()).collect();
     let old_space = Space::new(old.bundle());
@@ -707,7 +717,7 @@ pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> DiffReport {
 
     // Decide everything under both bundles.
     let total = requests.len();
-    let deltas = evaluate_all(old, new, &requests, options.threads);
+    let deltas = evaluate_all(old, new, &requests, options.threads)?;
     let by_action = tally(&requests, Request::action);
     let by_jurisdiction = tally(&requests, Request::jurisdiction);
     let mut changed = Vec::new();
@@ -727,7 +737,7 @@ pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> DiffReport {
     let groups = group(old, new, &changed);
     let by_action = shares(by_action, &changed, Request::action);
     let by_jurisdiction = shares(by_jurisdiction, &changed, Request::jurisdiction);
-    DiffReport {
+    Ok(DiffReport {
         changed_rules,
         requests: total,
         systematic: systematic_count,
@@ -738,7 +748,7 @@ pub fn diff(old: &Engine, new: &Engine, options: &DiffOptions) -> DiffReport {
         groups,
         by_action,
         by_jurisdiction,
-    }
+    })
 }
 
 /// A base request and the candidate changes over its pair's reads.
@@ -1030,29 +1040,61 @@ fn evaluate_all(
     new: &Engine,
     requests: &[(Request, bool)],
     threads: usize,
-) -> Vec<Option<Delta>> {
+) -> Result<Vec<Option<Delta>>, DiffError> {
+    map_in_parallel(requests, threads, |(r, _)| {
+        compare(&old.evaluate(r), &new.evaluate(r))
+    })
+}
+
+/// `f` on every item, in item order, on `threads` threads (0: as many as
+/// the machine has), each taking one share of the items. A worker that
+/// panics is an error: its share would otherwise be missing from the
+/// report, which would then understate the impact.
+fn map_in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Result<Vec<R>, DiffError> {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
         threads
     };
-    let chunk = requests.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let f = &f;
+    let results: Vec<(usize, usize, std::thread::Result<Vec<R>>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(r, _)| compare(&old.evaluate(r), &new.evaluate(r)))
-                        .collect::<Vec<_>>()
-                })
+            .enumerate()
+            .map(|(i, part)| {
+                let worker = scope.spawn(move || part.iter().map(f).collect::<Vec<R>>());
+                (i * chunk, part.len(), worker)
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![None; chunk]))
+            .map(|(first, len, worker)| (first, len, worker.join()))
             .collect()
-    })
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for (first, len, result) in results {
+        match result {
+            Ok(part) => out.extend(part),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                return Err(DiffError::WorkerPanicked {
+                    first,
+                    last: first + len.saturating_sub(1),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn group(old: &Engine, new: &Engine, changed: &[ChangedRequest]) -> Vec<Group> {
@@ -1156,4 +1198,43 @@ fn shrink(old: &Engine, new: &Engine, c: &ChangedRequest) -> Request {
         }
     }
     current
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_share_of_the_work_comes_back_in_order() {
+        let items: Vec<usize> = (0..10).collect();
+        for threads in [1, 2, 3, 4, 16] {
+            let doubled = map_in_parallel(&items, threads, |x| x * 2).unwrap();
+            assert_eq!(doubled, (0..10).map(|x| x * 2).collect::<Vec<_>>());
+        }
+        assert!(map_in_parallel(&[] as &[usize], 2, |x| *x)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_panicking_worker_is_an_error_not_a_missing_share() {
+        let items: Vec<usize> = (0..10).collect();
+        // Three workers: 0–3, 4–7, 8–9.
+        let err = map_in_parallel(&items, 3, |&x| {
+            if x == 6 {
+                panic!("request {x} broke");
+            }
+            x
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            DiffError::WorkerPanicked {
+                first: 4,
+                last: 7,
+                message: "request 6 broke".into()
+            }
+        );
+        assert!(err.to_string().contains("requests 4–7 panicked"), "{err}");
+    }
 }

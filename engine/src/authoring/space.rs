@@ -7,10 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use crate::bundle::Bundle;
 use crate::dates::add_days;
 use crate::kleene::{CmpOp, Expr, Val};
-use crate::layers::chain_of;
+use crate::load::Bundle;
 use crate::request::FactValue;
 use crate::rule::Effect;
 use crate::vocabulary::{FactType, Vocabulary};
@@ -114,11 +113,11 @@ pub struct Space {
     vocab: Vocabulary,
     rules: Vec<RuleInfo>,
     rule_ids: Vec<String>,
-    rule_layers: Vec<String>,
     definitions: Vec<DefInfo>,
     chains: BTreeMap<String, Vec<usize>>,
     pairs: Vec<Pair>,
     boundaries: BTreeSet<NaiveDate>,
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     sample_dates: BTreeMap<String, Vec<NaiveDate>>,
 }
 
@@ -150,7 +149,7 @@ impl Space {
         let chains: BTreeMap<String, Vec<usize>> = bundle
             .layers
             .iter()
-            .map(|l| (l.id.clone(), chain_of(&bundle.layers, &l.id)))
+            .map(|l| (l.id.clone(), bundle.chain(&l.id).to_vec()))
             .collect();
         let mut boundaries = BTreeSet::new();
         for layer in &bundle.layers {
@@ -208,7 +207,6 @@ impl Space {
             vocab,
             rules,
             rule_ids: bundle.rules.iter().map(|r| r.id.clone()).collect(),
-            rule_layers: bundle.rules.iter().map(|r| r.layer.clone()).collect(),
             definitions,
             chains,
             pairs: Vec::new(),
@@ -265,14 +263,15 @@ impl Space {
 
     /// Dates on which a document or rule starts or stops being in force
     /// (and the day after a last day).
-    pub fn boundaries(&self) -> &BTreeSet<NaiveDate> {
+    pub(crate) fn boundaries(&self) -> &BTreeSet<NaiveDate> {
         &self.boundaries
     }
 
     /// A couple of dates on which the chain of `jurisdiction` is fully in
     /// force (a few months and about two years after its last layer starts),
     /// for base requests.
-    pub fn sample_dates(&self, jurisdiction: &str) -> &[NaiveDate] {
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn sample_dates(&self, jurisdiction: &str) -> &[NaiveDate] {
         self.sample_dates
             .get(jurisdiction)
             .map(Vec::as_slice)
@@ -289,7 +288,7 @@ impl Space {
 
     /// What the given rules (bundle indexes) read when deciding a request
     /// of `jurisdiction`.
-    pub fn reads(&self, rules: &[usize], jurisdiction: &str) -> Reads {
+    pub(crate) fn reads(&self, rules: &[usize], jurisdiction: &str) -> Reads {
         let chain = self.chain(jurisdiction).to_vec();
         let mut out = Reads::default();
         for &ri in rules {
@@ -317,7 +316,7 @@ impl Space {
     }
 
     /// The rule indexes with this id.
-    pub fn rules_with_id(&self, id: &str) -> Vec<usize> {
+    pub(crate) fn rules_with_id(&self, id: &str) -> Vec<usize> {
         self.rule_ids
             .iter()
             .enumerate()
@@ -327,17 +326,13 @@ impl Space {
     }
 
     /// The id of a rule.
-    pub fn rule_id(&self, rule: usize) -> Option<&str> {
+    pub(crate) fn rule_id(&self, rule: usize) -> Option<&str> {
         self.rule_ids.get(rule).map(String::as_str)
     }
 
-    /// The layer of a rule.
-    pub fn rule_layer(&self, rule: usize) -> Option<&str> {
-        self.rule_layers.get(rule).map(String::as_str)
-    }
-
     /// Temporal definition names a rule reads (`context.temporal`, `@due`, `@each`).
-    pub fn rule_temporal(&self, rule: usize) -> BTreeSet<String> {
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn rule_temporal(&self, rule: usize) -> BTreeSet<String> {
         self.rules
             .get(rule)
             .map(|r| r.temporal.clone())

@@ -14,10 +14,9 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use crate::authoring::rng::Rng;
 use crate::authoring::space::durations;
 use crate::authoring::Space;
-use crate::bundle::Bundle;
 use crate::decision::Decision;
 use crate::engine::Engine;
-use crate::layers::chain_of;
+use crate::load::Bundle;
 use crate::request::Request;
 use crate::vocabulary::FactType;
 
@@ -215,6 +214,15 @@ pub fn law_determinism(engine: &Engine, config: &LawConfig) -> Result<LawReport,
 // ---------------------------------------------------------------------------
 // Fail-closed.
 
+/// Which of the facts read [`check_fail_closed`] removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The read fact number `n`, modulo their count.
+    One(usize),
+    /// Every read fact at once.
+    All,
+}
+
 /// Facts of `request` that a rule of its jurisdiction and action reads
 /// (directly or through a temporal definition), identifiers included, plus
 /// `materials`.
@@ -243,9 +251,8 @@ fn without(request: &Request, path: &str) -> Request {
     }
 }
 
-/// Removing a fact that a rule reads never turns a deny into an allow (the
-/// read fact number `pick`, modulo their count; every read fact at once
-/// when `all`); and a decision
+/// Removing a fact that a rule reads never turns a deny into an allow (one
+/// read fact or all of them, as `removal` says); and a decision
 /// with missing facts or an evaluation error is a deny.
 ///
 /// Identifiers are facts like any other: an event with a `ref` matched
@@ -256,8 +263,7 @@ pub fn check_fail_closed(
     engine: &Engine,
     space: &Space,
     request: &Request,
-    pick: usize,
-    all: bool,
+    removal: Removal,
 ) -> Result<Decision, TestCaseError> {
     let before = engine.decide(request);
     check_error_denies(&before)?;
@@ -265,10 +271,9 @@ pub fn check_fail_closed(
     if read.is_empty() {
         return Ok(before);
     }
-    let removed: Vec<String> = if all {
-        read
-    } else {
-        read.get(pick % read.len()).cloned().into_iter().collect()
+    let removed: Vec<String> = match removal {
+        Removal::All => read,
+        Removal::One(pick) => read.get(pick % read.len()).cloned().into_iter().collect(),
     };
     let after_request = removed.iter().fold(request.clone(), |r, p| without(&r, p));
     let after = engine.decide(&after_request);
@@ -310,7 +315,12 @@ pub fn law_fail_closed(engine: &Engine, config: &LawConfig) -> Result<LawReport,
         (Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0));
     let result = runner(config.cases, config.seed, 2).run(&strategy, |(request, pick, all)| {
         bump(&evals, 2);
-        let before = check_fail_closed(engine, &space, &request, pick, all)?;
+        let removal = if all {
+            Removal::All
+        } else {
+            Removal::One(pick)
+        };
+        let before = check_fail_closed(engine, &space, &request, removal)?;
         count(&before, &allowed, &denied);
         if before.is_allow() && !facts_read(&space, &request).is_empty() {
             bump(&exercised, 1);
@@ -442,15 +452,26 @@ pub struct GeneratedPolicy {
     pub overrides: Option<String>,
 }
 
+/// Whether a generated policy claims to displace a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideClaim {
+    /// No `@overrides`.
+    None,
+    /// `@overrides` naming a rule of a higher layer of its chain (which the
+    /// loader must refuse).
+    OfAHigherRule,
+}
+
 /// A random requirement, forbid or obligation over random facts, for a layer
-/// that has a parent and a document; with `overrides`, it names a rule of a
-/// higher layer of its chain in `@overrides`.
+/// that has a parent and a document, claiming to displace a rule as `claim`
+/// says.
 pub fn random_policy(
     bundle: &Bundle,
     seed: u64,
     n: usize,
-    overrides: bool,
+    claim: OverrideClaim,
 ) -> Option<GeneratedPolicy> {
+    let overrides = claim == OverrideClaim::OfAHigherRule;
     let mut rng = Rng::new(seed ^ (n as u64).wrapping_mul(0xA24B_AED4_963E_E407));
     let lower: Vec<_> = bundle
         .layers()
@@ -495,7 +516,7 @@ pub fn random_policy(
     let condition = atoms.join(joiner);
     let id = format!("{}.law.generated_{n}", layer.id);
     let target = if overrides {
-        let chain = chain_of(bundle.layers(), &layer.id);
+        let chain = bundle.chain(&layer.id);
         let higher: Vec<&str> = chain
             .iter()
             .filter_map(|&l| bundle.layers().get(l))
@@ -601,7 +622,9 @@ pub fn law_lex_superior(
     for n in 0..bundles.max(1) {
         // A displacement claim first: the loader must refuse it.
         if n % 4 == 3 {
-            if let Some(p) = random_policy(base, config.seed, n + 10_000, true) {
+            if let Some(p) =
+                random_policy(base, config.seed, n + 10_000, OverrideClaim::OfAHigherRule)
+            {
                 if p.overrides.is_some() {
                     let mut files = base.files().to_vec();
                     files.push((p.file.clone(), p.text.clone()));
@@ -620,9 +643,11 @@ pub fn law_lex_superior(
                 }
             }
         }
-        let policy = random_policy(base, config.seed, n, false).ok_or_else(|| LawError::Setup {
-            law: law.into(),
-            message: "the bundle has no lower layer with a document".into(),
+        let policy = random_policy(base, config.seed, n, OverrideClaim::None).ok_or_else(|| {
+            LawError::Setup {
+                law: law.into(),
+                message: "the bundle has no lower layer with a document".into(),
+            }
         })?;
         let mut files = base.files().to_vec();
         files.push((policy.file.clone(), policy.text.clone()));
@@ -636,7 +661,7 @@ pub fn law_lex_superior(
             .layers()
             .iter()
             .filter(|l| {
-                chain_of(base.layers(), &l.id)
+                base.chain(&l.id)
                     .iter()
                     .any(|&i| base.layers().get(i).is_some_and(|x| x.id == policy.layer))
             })

@@ -1,10 +1,11 @@
 //! Property testing for policy authors (cargo feature `testing`).
 //!
-//! [`strategies`] generates valid requests from a bundle's vocabulary;
-//! [`laws`] holds ready laws to run on a bundle — determinism, fail-closed,
-//! lex superior, time and monotone windows — each as a per-request check
-//! for your own `proptest!` blocks and as a seeded runner returning a
-//! report. `docs/AUTHORS.md` shows how to add a law of your own.
+//! Strategies generate valid requests from a bundle's vocabulary
+//! ([`requests`], [`requests_for`], shaped by [`GenConfig`]); five ready
+//! laws run on a bundle — determinism, fail-closed, lex superior, time and
+//! monotone windows — each as a per-request check (`check_*`) for your own
+//! `proptest!` blocks and as a seeded runner (`law_*`) returning a
+//! [`LawReport`]. `docs/AUTHORS.md` shows how to add a law of your own.
 //!
 //! ```no_run
 //! use pdao::testing::{law_fail_closed, LawConfig};
@@ -14,15 +15,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod laws;
-pub mod strategies;
+mod laws;
+mod strategies;
 
 pub use laws::{
     check_determinism, check_fail_closed, check_lex_superior, check_monotone, check_time,
     facts_read, law_determinism, law_fail_closed, law_lex_superior, law_monotone_windows, law_time,
-    random_policy, window_months, window_variant, Direction, GeneratedPolicy, LawConfig, LawError,
-    LawReport, Window,
+    random_policy, window_variant, Direction, GeneratedPolicy, LawConfig, LawError, LawReport,
+    OverrideClaim, Removal, Window,
 };
-pub use strategies::{
-    base_requests, mixed, near, pair_requests, requests, requests_for, requests_in, GenConfig,
-};
+pub use strategies::{requests, requests_for, GenConfig};

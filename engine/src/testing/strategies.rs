@@ -15,9 +15,9 @@ use proptest::strategy::{BoxedStrategy, Union};
 use serde_json::{Map, Value};
 
 use crate::authoring::{base_request, Pair, Space};
-use crate::bundle::Bundle;
 use crate::dates::{add_days, add_months, format_date};
 use crate::engine::Engine;
+use crate::load::Bundle;
 use crate::request::{request_object, Event, FactValue, Request};
 use crate::vocabulary::{FactType, Vocabulary};
 

@@ -91,6 +91,7 @@ pub fn client() -> reqwest::Client {
 pub fn golden_requests() -> Vec<(String, String)> {
     let root = root().join("policies");
     pdao::cases::find_case_files(&root)
+        .unwrap()
         .into_iter()
         .map(|path| {
             let case = pdao::cases::Case::from_file(&path).unwrap();

@@ -125,7 +125,7 @@ fn a_file_that_does_not_parse_is_an_error_at_its_place() {
 
 #[test]
 fn the_bundle_is_formatted() {
-    for (path, text) in crate::bundle::embedded_files() {
+    for (path, text) in crate::load::embedded_files() {
         if path.ends_with(".rules") {
             assert_eq!(
                 fmt(text),
@@ -139,7 +139,7 @@ fn the_bundle_is_formatted() {
 /// The bundle's own definitions, as `(doc lines, definition text)`.
 fn bundle_definitions() -> Vec<(Vec<String>, String)> {
     let mut found = Vec::new();
-    for (path, text) in crate::bundle::embedded_files() {
+    for (path, text) in crate::load::embedded_files() {
         if !path.ends_with(".rules") {
             continue;
         }
