@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::decide::RuleOutcome;
 use crate::decision::{Decision, Verdict};
-use crate::engine::{Engine, RuleOutcome};
+use crate::engine::Engine;
 
 /// Why golden cases cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,16 +5,18 @@ pub mod articles;
 pub mod audit;
 pub mod authoring;
 pub mod cases;
+mod condition;
 pub mod dates;
+mod decide;
 mod decision;
 pub mod doc;
 mod engine;
 mod error;
 pub mod explain;
 mod json;
-mod kleene;
 mod layers;
 mod load;
+mod logic;
 mod request;
 mod rule;
 pub mod temporal;
@@ -22,11 +24,12 @@ pub mod temporal;
 pub mod testing;
 mod vocabulary;
 
+pub use decide::{Evaluation, RuleOutcome};
 pub use decision::{
     Decision, LayerReport, LayerStatus, Obligation, Overridden, Reason, ReasonEffect, Source,
     Verdict,
 };
-pub use engine::{Engine, Evaluation, RuleOutcome};
+pub use engine::Engine;
 pub use error::{BundleError, BundleProblem, ProblemCode, RequestError};
 pub use json::{MAX_DEPTH, MAX_REQUEST_BYTES};
 pub use layers::{Document, Layer, ListedUnit, NotEncoded, TextLayout, TextNumbering, Tightening};

@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use crate::condition::{Cond, Read};
 use crate::dates::parse_date;
-use crate::kleene::Expr;
 
 /// What a rule does when it decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,16 +86,17 @@ pub struct Rule {
     pub line: usize,
     /// The policy as written.
     pub policy: cedar_policy::Policy,
-    /// Guard clauses (applicability), Kleene-compiled.
-    pub(crate) guard: Vec<Expr>,
-    /// The requirement's condition (the `unless` body), Kleene-compiled.
-    pub(crate) condition: Option<Expr>,
+    /// Guard clauses (applicability), as read from the EST.
+    pub(crate) guard: Vec<Cond>,
+    /// The requirement's condition (the `unless` body), as read from the EST.
+    pub(crate) condition: Option<Cond>,
     /// Probe: the rule decides (requirement unmet, forbid fires, obligation attaches).
     pub(crate) decides_probe: cedar_policy::Policy,
     /// Probe: the requirement applies (only for requirements with a guard).
     pub(crate) applies_probe: Option<cedar_policy::Policy>,
-    /// `context.…` paths the rule reads, rendered `object.fact`.
-    pub(crate) reads: Vec<String>,
+    /// What the rule reads from `context`, parsed once at load, in the
+    /// order of the paths.
+    pub(crate) reads: Vec<Read>,
 }
 
 impl Rule {
@@ -114,9 +115,10 @@ impl Rule {
 
     /// Temporal definitions the rule reads (`context.temporal.<name>`).
     pub fn temporal_reads(&self) -> impl Iterator<Item = &str> {
-        self.reads
-            .iter()
-            .filter_map(|r| r.strip_prefix("temporal."))
+        self.reads.iter().filter_map(|r| match r {
+            Read::Temporal(name) => Some(name.as_str()),
+            _ => None,
+        })
     }
 
     /// Whether the rule has no condition at all: it decides on every request
@@ -129,10 +131,11 @@ impl Rule {
 
     /// Facts (not temporal results) the rule reads.
     pub fn fact_reads(&self) -> impl Iterator<Item = &str> {
-        self.reads
-            .iter()
-            .map(String::as_str)
-            .filter(|r| !r.starts_with("temporal."))
+        self.reads.iter().filter_map(|r| match r {
+            Read::Temporal(_) => None,
+            Read::Materials => Some("materials"),
+            Read::Fact(path) | Read::Other(path) => Some(path.as_str()),
+        })
     }
 }
 
@@ -274,7 +277,7 @@ pub(crate) fn compile_rule(
         }
     }
     let condition = match (effect, unless.as_slice()) {
-        (Effect::Requirement, [one]) => Some(Expr::from_est(one)),
+        (Effect::Requirement, [one]) => Some(Cond::from_est(one)),
         (Effect::Requirement, _) => {
             return Err(shape(
                 "a requirement has exactly one `unless { … }` clause: what must hold",
@@ -317,7 +320,7 @@ pub(crate) fn compile_rule(
         None
     };
 
-    let guard: Vec<Expr> = guard.into_iter().map(Expr::from_est).collect();
+    let guard: Vec<Cond> = guard.into_iter().map(Cond::from_est).collect();
     let mut paths = BTreeSet::new();
     for g in &guard {
         g.context_paths(&mut paths);
@@ -325,7 +328,7 @@ pub(crate) fn compile_rule(
     if let Some(c) = &condition {
         c.context_paths(&mut paths);
     }
-    let reads = paths.into_iter().map(|p| p.join(".")).collect();
+    let reads = paths.iter().map(|p| Read::of_path(p)).collect();
 
     Ok(Rule {
         id,

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::cases::Case;
-use crate::engine::{Engine, RuleOutcome};
+use crate::decide::RuleOutcome;
+use crate::engine::Engine;
 use crate::load::Bundle;
 
 /// How often one rule was exercised on each side.

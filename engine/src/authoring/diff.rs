@@ -17,8 +17,9 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use crate::dates::{add_days, add_months};
+use crate::decide::{Evaluation, RuleOutcome};
 use crate::decision::{Decision, Verdict};
-use crate::engine::{Engine, Evaluation, RuleOutcome};
+use crate::engine::Engine;
 use crate::load::Bundle;
 use crate::request::{Event, FactValue, Request};
 use crate::vocabulary::FactType;

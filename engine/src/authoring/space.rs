@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
+use crate::condition::{Compare, Cond, Read, Val};
 use crate::dates::add_days;
-use crate::kleene::{CmpOp, Expr, Val};
 use crate::load::Bundle;
 use crate::request::FactValue;
 use crate::rule::Effect;
@@ -384,17 +384,19 @@ impl Space {
 fn rule_info(rule: &crate::rule::Rule) -> RuleInfo {
     let mut info = RuleInfo::default();
     for read in &rule.reads {
-        if let Some(name) = read.strip_prefix("temporal.") {
-            info.temporal.insert(name.to_string());
-        } else if read == "materials" {
-            info.reads_materials = true;
-        } else {
-            info.facts.insert(read.clone());
+        match read {
+            Read::Temporal(name) => {
+                info.temporal.insert(name.clone());
+            }
+            Read::Materials => info.reads_materials = true,
+            Read::Fact(path) | Read::Other(path) => {
+                info.facts.insert(path.clone());
+            }
         }
     }
     info.temporal.extend(rule.due.iter().cloned());
     info.temporal.extend(rule.each.iter().cloned());
-    let exprs: Vec<&Expr> = rule.guard.iter().chain(rule.condition.iter()).collect();
+    let exprs: Vec<&Cond> = rule.guard.iter().chain(rule.condition.iter()).collect();
     for e in &exprs {
         literals(e, &mut info);
     }
@@ -409,43 +411,43 @@ fn rule_info(rule: &crate::rule::Rule) -> RuleInfo {
     info
 }
 
-fn path_of(e: &Expr) -> Option<String> {
+fn path_of(e: &Cond) -> Option<String> {
     match e {
-        Expr::Context(path) if !path.is_empty() => Some(path.join(".")),
+        Cond::Context(path) if !path.is_empty() => Some(path.join(".")),
         _ => None,
     }
 }
 
-fn lit_strings(e: &Expr, out: &mut BTreeSet<String>) {
+fn lit_strings(e: &Cond, out: &mut BTreeSet<String>) {
     match e {
-        Expr::Lit(Val::Str(s)) => {
+        Cond::Lit(Val::Str(s)) => {
             out.insert(s.clone());
         }
-        Expr::Lit(Val::Set(items)) => {
+        Cond::Lit(Val::Set(items)) => {
             for v in items {
                 if let Val::Str(s) = v {
                     out.insert(s.clone());
                 }
             }
         }
-        Expr::Set(items) => items.iter().for_each(|i| lit_strings(i, out)),
+        Cond::Set(items) => items.iter().for_each(|i| lit_strings(i, out)),
         _ => {}
     }
 }
 
-fn literals(e: &Expr, info: &mut RuleInfo) {
+fn literals(e: &Cond, info: &mut RuleInfo) {
     match e {
-        Expr::Lit(Val::Long(n)) => {
+        Cond::Lit(Val::Long(n)) => {
             info.ints.insert(*n);
         }
-        Expr::Cmp(_, a, b)
-        | Expr::Contains(a, b)
-        | Expr::ContainsAll(a, b)
-        | Expr::ContainsAny(a, b) => {
+        Cond::Cmp(_, a, b)
+        | Cond::Contains(a, b)
+        | Cond::ContainsAll(a, b)
+        | Cond::ContainsAny(a, b) => {
             for (x, y) in [(a, b), (b, a)] {
                 if let Some(path) = path_of(x) {
                     let entry = info.literals.entry(path).or_default();
-                    if let Expr::Lit(Val::Long(n)) = y.as_ref() {
+                    if let Cond::Lit(Val::Long(n)) = y.as_ref() {
                         entry.ints.insert(*n);
                     }
                     lit_strings(y, &mut entry.strings);
@@ -454,23 +456,23 @@ fn literals(e: &Expr, info: &mut RuleInfo) {
             literals(a, info);
             literals(b, info);
         }
-        Expr::And(a, b) | Expr::Or(a, b) => {
+        Cond::And(a, b) | Cond::Or(a, b) => {
             literals(a, info);
             literals(b, info);
         }
-        Expr::Not(a) | Expr::IsEmpty(a) => literals(a, info),
-        Expr::If(c, t, f) => {
+        Cond::Not(a) | Cond::IsEmpty(a) => literals(a, info),
+        Cond::If(c, t, f) => {
             literals(c, info);
             literals(t, info);
             literals(f, info);
         }
-        Expr::Set(items) => items.iter().for_each(|i| literals(i, info)),
+        Cond::Set(items) => items.iter().for_each(|i| literals(i, info)),
         _ => {}
     }
 }
 
 /// Records values that make `e` evaluate to `want` (first wish wins).
-fn desire(e: &Expr, want: bool, out: &mut Desires) {
+fn desire(e: &Cond, want: bool, out: &mut Desires) {
     let mut set = |path: String, value: FactValue| {
         if path == "materials" {
             return;
@@ -478,40 +480,42 @@ fn desire(e: &Expr, want: bool, out: &mut Desires) {
         out.facts.entry(path).or_insert(value);
     };
     match e {
-        Expr::Context(path) if path.first().is_some_and(|p| p != "temporal") => {
+        Cond::Context(path) if path.first().is_some_and(|p| p != "temporal") => {
             if let Some(p) = path_of(e) {
                 set(p, FactValue::Bool(want));
             }
         }
-        Expr::And(a, b) | Expr::Or(a, b) => {
+        Cond::And(a, b) | Cond::Or(a, b) => {
             desire(a, want, out);
             desire(b, want, out);
         }
-        Expr::Not(a) => desire(a, !want, out),
-        Expr::Cmp(op, a, b) => {
+        Cond::Not(a) => desire(a, !want, out),
+        Cond::Cmp(op, a, b) => {
             let (path, lit, op) = match (path_of(a), path_of(b)) {
                 (Some(p), None) => (p, b.as_ref(), *op),
                 (None, Some(p)) => (p, a.as_ref(), flip(*op)),
                 _ => return,
             };
             match (op, lit) {
-                (CmpOp::Eq, Expr::Lit(Val::Bool(v))) if want => set(path, FactValue::Bool(*v)),
-                (CmpOp::Eq, Expr::Lit(Val::Bool(v))) => set(path, FactValue::Bool(!v)),
-                (CmpOp::Ne, Expr::Lit(Val::Bool(v))) if want => set(path, FactValue::Bool(!v)),
-                (CmpOp::Ne, Expr::Lit(Val::Bool(v))) => set(path, FactValue::Bool(*v)),
-                (CmpOp::Eq, Expr::Lit(Val::Str(s))) if want => set(path, FactValue::Str(s.clone())),
-                (CmpOp::Ne, Expr::Lit(Val::Str(s))) if !want => {
+                (Compare::Eq, Cond::Lit(Val::Bool(v))) if want => set(path, FactValue::Bool(*v)),
+                (Compare::Eq, Cond::Lit(Val::Bool(v))) => set(path, FactValue::Bool(!v)),
+                (Compare::Ne, Cond::Lit(Val::Bool(v))) if want => set(path, FactValue::Bool(!v)),
+                (Compare::Ne, Cond::Lit(Val::Bool(v))) => set(path, FactValue::Bool(*v)),
+                (Compare::Eq, Cond::Lit(Val::Str(s))) if want => {
                     set(path, FactValue::Str(s.clone()))
                 }
-                (CmpOp::Eq | CmpOp::Ne, Expr::Lit(Val::Long(n))) => {
-                    let equal = (op == CmpOp::Eq) == want;
+                (Compare::Ne, Cond::Lit(Val::Str(s))) if !want => {
+                    set(path, FactValue::Str(s.clone()))
+                }
+                (Compare::Eq | Compare::Ne, Cond::Lit(Val::Long(n))) => {
+                    let equal = (op == Compare::Eq) == want;
                     set(path, FactValue::Int(if equal { *n } else { n + 1 }));
                 }
-                (_, Expr::Lit(Val::Long(n))) => {
+                (_, Cond::Lit(Val::Long(n))) => {
                     let holds_at = |v: i64| match op {
-                        CmpOp::Lt => v < *n,
-                        CmpOp::Le => v <= *n,
-                        CmpOp::Gt => v > *n,
+                        Compare::Lt => v < *n,
+                        Compare::Le => v <= *n,
+                        Compare::Gt => v > *n,
                         _ => v >= *n,
                     };
                     if let Some(v) = [*n, n - 1, n + 1]
@@ -524,7 +528,7 @@ fn desire(e: &Expr, want: bool, out: &mut Desires) {
                 _ => {}
             }
         }
-        Expr::Contains(a, b) | Expr::ContainsAll(a, b) | Expr::ContainsAny(a, b) if want => {
+        Cond::Contains(a, b) | Cond::ContainsAll(a, b) | Cond::ContainsAny(a, b) if want => {
             if let Some(path) = path_of(a) {
                 let mut items = BTreeSet::new();
                 lit_strings(b, &mut items);
@@ -535,12 +539,12 @@ fn desire(e: &Expr, want: bool, out: &mut Desires) {
                 }
             }
         }
-        Expr::Contains(a, _) | Expr::ContainsAll(a, _) | Expr::ContainsAny(a, _) => {
+        Cond::Contains(a, _) | Cond::ContainsAll(a, _) | Cond::ContainsAny(a, _) => {
             if let Some(path) = path_of(a) {
                 set(path, FactValue::List(Vec::new()));
             }
         }
-        Expr::IsEmpty(a) => {
+        Cond::IsEmpty(a) => {
             if let (Some(path), true) = (path_of(a), want) {
                 set(path, FactValue::List(Vec::new()));
             }
@@ -549,12 +553,12 @@ fn desire(e: &Expr, want: bool, out: &mut Desires) {
     }
 }
 
-fn flip(op: CmpOp) -> CmpOp {
+fn flip(op: Compare) -> Compare {
     match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
+        Compare::Lt => Compare::Gt,
+        Compare::Le => Compare::Ge,
+        Compare::Gt => Compare::Lt,
+        Compare::Ge => Compare::Le,
         other => other,
     }
 }

@@ -47,14 +47,14 @@ pub struct Definition {
 impl Definition {
     /// Every fact path the definition reads.
     pub fn facts_read(&self) -> BTreeSet<String> {
-        let mut reads = Reads::default();
+        let mut reads = Uses::default();
         self.body.collect(&mut reads);
         reads.facts
     }
 
     /// Every event kind the definition reads.
     pub fn event_kinds(&self) -> BTreeSet<String> {
-        let mut reads = Reads::default();
+        let mut reads = Uses::default();
         self.body.collect(&mut reads);
         reads.kinds
     }
@@ -62,7 +62,7 @@ impl Definition {
 
 /// Facts and event kinds an expression reads.
 #[derive(Default)]
-pub(crate) struct Reads {
+pub(crate) struct Uses {
     facts: BTreeSet<String>,
     kinds: BTreeSet<String>,
 }
@@ -443,7 +443,7 @@ impl Expr {
 }
 
 impl Body {
-    fn collect(&self, reads: &mut Reads) {
+    fn collect(&self, reads: &mut Uses) {
         match self {
             Body::Fact(expr) => expr.collect(reads),
             Body::Due(date) => date.collect(reads),
@@ -461,7 +461,7 @@ impl Body {
 }
 
 impl Expr {
-    fn collect(&self, reads: &mut Reads) {
+    fn collect(&self, reads: &mut Uses) {
         match self {
             Expr::Bool(_) => {}
             Expr::And(items) | Expr::Or(items) => items.iter().for_each(|e| e.collect(reads)),
@@ -508,7 +508,7 @@ impl Expr {
 }
 
 impl DateExpr {
-    fn collect(&self, reads: &mut Reads) {
+    fn collect(&self, reads: &mut Uses) {
         match &self.atom {
             DateAtom::Fact(path) => {
                 reads.facts.insert(path.clone());

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::ast::Cadence;
-use super::eval::{Ctx, Gap, Verdict};
+use super::eval::{Ctx, Gap, Judgement};
 use super::values::ref_match;
 use crate::dates::{add_months, format_date};
 use crate::request::FactValue;
@@ -81,10 +81,10 @@ pub(crate) fn shortfall(
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn cadence(&self, cadence: &Cadence) -> Verdict {
+    pub(crate) fn cadence(&self, cadence: &Cadence) -> Judgement {
         let anchor = match self.date(&cadence.anchor) {
             Ok(anchor) => anchor,
-            Err(gap) => return Verdict::unknown(vec![gap]),
+            Err(gap) => return Judgement::unknown(vec![gap]),
         };
         let period = cadence
             .period
@@ -156,10 +156,10 @@ impl<'a> Ctx<'a> {
         };
         let filed_text =
             |reports: &[NaiveDate]| format!("{} filed{}", reports.len(), listing(reports));
-        let end_note = |verdict: &str| match &end {
+        let end_note = |judgement: &str| match &end {
             Ok(_) => String::new(),
             Err(gap) => format!(
-                " ({gap_evidence}; {verdict} whatever the end)",
+                " ({gap_evidence}; {judgement} whatever the end)",
                 gap_evidence = gap.evidence
             ),
         };
@@ -174,7 +174,7 @@ impl<'a> Ctx<'a> {
                     end_note("met")
                 )
             });
-            return Verdict::known(true, evidence);
+            return Judgement::known(true, evidence);
         }
         if let Some(short) = shortfall(anchor.date, &closing, least, &possible) {
             let evidence = self.say(|| {
@@ -198,7 +198,7 @@ impl<'a> Ctx<'a> {
                     end_note("unmet")
                 )
             });
-            return Verdict::known(false, evidence);
+            return Judgement::known(false, evidence);
         }
 
         // Undecided: name what it depends on.
@@ -230,8 +230,8 @@ impl<'a> Ctx<'a> {
             gaps.extend(end.as_ref().err().cloned());
             gaps.extend(unknown_id.map(|path| Gap::fact(path.as_str())));
         }
-        let mut verdict = Verdict::unknown(gaps);
-        verdict.evidence = self.say(|| {
+        let mut judgement = Judgement::unknown(gaps);
+        judgement.evidence = self.say(|| {
             let range = if least == most {
                 owed_text(most)
             } else {
@@ -241,16 +241,16 @@ impl<'a> Ctx<'a> {
                 "{range}, {} certainly counted, {} possibly: depends on {}; {}",
                 sure.len(),
                 possible.len(),
-                verdict
+                judgement
                     .needed
                     .iter()
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(", "),
-                verdict.evidence
+                judgement.evidence
             )
         });
-        verdict
+        judgement
     }
 }
 

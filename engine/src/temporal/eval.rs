@@ -1,4 +1,5 @@
-//! Evaluating definitions against a request: three-valued (Kleene) logic,
+//! Evaluating definitions against a request: the engine's three-valued
+//! logic ([`Tri`], `crate::logic`),
 //! the quantifiers over the event history, and a readable evidence
 //! sentence for every result. Quantifiers and `each` are in `quantifiers`,
 //! atoms (dates, comparisons, windows) in `values`, cadences in `cadence`.
@@ -9,37 +10,9 @@ use chrono::NaiveDate;
 
 use super::ast::{Body, Definition, Expr};
 use crate::dates::format_date;
+pub use crate::logic::Truth;
+use crate::logic::{Needed, Tri};
 use crate::request::{Event, Request};
-
-/// A three-valued truth value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Truth {
-    /// Holds.
-    True,
-    /// Does not hold.
-    False,
-    /// Depends on facts the request does not give (listed in `needed`).
-    Unknown,
-}
-
-impl Truth {
-    pub(crate) fn of(value: bool) -> Truth {
-        if value {
-            Truth::True
-        } else {
-            Truth::False
-        }
-    }
-
-    /// Kleene negation: `¬unknown = unknown`.
-    pub(crate) fn not(self) -> Truth {
-        match self {
-            Truth::True => Truth::False,
-            Truth::False => Truth::True,
-            Truth::Unknown => Truth::Unknown,
-        }
-    }
-}
 
 /// The result of evaluating one definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,24 +45,25 @@ pub struct Instance {
     pub evidence: String,
 }
 
-/// A judged condition.
+/// A judged condition: its [`Tri`] value, kept as the bare truth and what
+/// an unknown needs, and (when evidence is wanted) why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Verdict {
+pub(crate) struct Judgement {
     pub(crate) truth: Truth,
     pub(crate) needed: BTreeSet<String>,
     pub(crate) evidence: String,
 }
 
-impl Verdict {
-    pub(crate) fn known(value: bool, evidence: String) -> Verdict {
-        Verdict {
+impl Judgement {
+    pub(crate) fn known(value: bool, evidence: String) -> Judgement {
+        Judgement {
             truth: Truth::of(value),
             needed: BTreeSet::new(),
             evidence,
         }
     }
 
-    pub(crate) fn unknown(gaps: Vec<Gap>) -> Verdict {
+    pub(crate) fn unknown(gaps: Vec<Gap>) -> Judgement {
         let mut needed = BTreeSet::new();
         let mut evidence: Vec<String> = Vec::new();
         for gap in gaps {
@@ -99,11 +73,26 @@ impl Verdict {
                 evidence.push(gap.evidence);
             }
         }
-        Verdict {
+        Judgement {
             truth: Truth::Unknown,
             needed,
             evidence: evidence.join("; "),
         }
+    }
+
+    /// The judged value with an evidence sentence.
+    fn of(value: Tri, evidence: String) -> Judgement {
+        let truth = value.truth();
+        Judgement {
+            truth,
+            needed: value.into_needed(),
+            evidence,
+        }
+    }
+
+    /// The value, leaving the evidence.
+    fn take_value(&mut self) -> Tri {
+        Tri::from_truth(self.truth, std::mem::take(&mut self.needed))
     }
 }
 
@@ -156,13 +145,13 @@ impl Definition {
         };
         match &self.body {
             Body::Fact(expr) => {
-                let verdict = ctx.judge(expr);
+                let judgement = ctx.judge(expr);
                 Outcome {
-                    truth: verdict.truth,
+                    truth: judgement.truth,
                     due: None,
                     instances: Vec::new(),
-                    needed: verdict.needed,
-                    evidence: verdict.evidence,
+                    needed: judgement.needed,
+                    evidence: judgement.evidence,
                 }
             }
             Body::Due(date) => match ctx.date(date) {
@@ -227,17 +216,15 @@ impl<'a> Ctx<'a> {
         format_date(self.req.date())
     }
 
-    pub(crate) fn judge(&mut self, expr: &'a Expr) -> Verdict {
+    pub(crate) fn judge(&mut self, expr: &'a Expr) -> Judgement {
         match expr {
-            Expr::Bool(value) => Verdict::known(*value, self.say(|| format!("`{value}`"))),
+            Expr::Bool(value) => Judgement::known(*value, self.say(|| format!("`{value}`"))),
             Expr::And(items) => self.connective(items, Truth::False),
             Expr::Or(items) => self.connective(items, Truth::True),
             Expr::Not(inner) => {
-                let verdict = self.judge(inner);
-                Verdict {
-                    truth: verdict.truth.not(),
-                    ..verdict
-                }
+                let mut judgement = self.judge(inner);
+                let value = !judgement.take_value();
+                Judgement::of(value, judgement.evidence)
             }
             Expr::Quant(quant) => self.quantifier(quant),
             Expr::Cadence(cadence) => self.cadence(cadence),
@@ -253,52 +240,40 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Kleene `and` (`decisive` = false) or `or` (`decisive` = true),
-    /// left to right: the first decisive operand decides and is cited;
-    /// otherwise any unknown makes the result unknown; otherwise every
-    /// operand is cited.
-    fn connective(&mut self, items: &'a [Expr], decisive: Truth) -> Verdict {
-        let mut unknown = false;
-        let mut needed = BTreeSet::new();
+    /// Kleene `and` (`decisive` = false) or `or` (`decisive` = true) of
+    /// [`Tri`], left to right: the first decisive operand decides and is
+    /// cited; otherwise any unknown makes the result unknown, citing the
+    /// unknowns; otherwise every operand is cited.
+    fn connective(&mut self, items: &'a [Expr], decisive: Truth) -> Judgement {
+        let or = decisive == Truth::True;
+        let mut value: Tri<Needed> = Tri::of(!or);
         let mut unknown_evidence: Vec<String> = Vec::new();
         let mut evidence: Vec<String> = Vec::new();
         for item in items {
-            let verdict = self.judge(item);
-            if verdict.truth == decisive {
-                return Verdict {
-                    truth: decisive,
-                    needed: BTreeSet::new(),
-                    evidence: verdict.evidence,
-                };
+            let mut judgement = self.judge(item);
+            if judgement.truth == decisive {
+                return Judgement::known(or, judgement.evidence);
             }
-            if verdict.evidence.is_empty() {
+            if judgement.evidence.is_empty() {
                 // Not explaining: nothing to keep.
-            } else if verdict.truth == Truth::Unknown {
-                unknown_evidence.push(verdict.evidence);
+            } else if judgement.truth == Truth::Unknown {
+                unknown_evidence.push(std::mem::take(&mut judgement.evidence));
             } else {
-                evidence.push(verdict.evidence);
+                evidence.push(std::mem::take(&mut judgement.evidence));
             }
-            if verdict.truth == Truth::Unknown {
-                unknown = true;
-                if needed.is_empty() {
-                    needed = verdict.needed;
-                } else {
-                    needed.extend(verdict.needed);
-                }
-            }
-        }
-        if unknown {
-            return Verdict {
-                truth: Truth::Unknown,
-                needed,
-                evidence: join_distinct(unknown_evidence.iter().map(String::as_str)),
+            let operand = judgement.take_value();
+            value = if or {
+                value.or(operand)
+            } else {
+                value.and(operand)
             };
         }
-        Verdict {
-            truth: decisive.not(),
-            needed: BTreeSet::new(),
-            evidence: join_distinct(evidence.iter().map(String::as_str)),
-        }
+        let cited = if value.truth() == Truth::Unknown {
+            unknown_evidence
+        } else {
+            evidence
+        };
+        Judgement::of(value, join_distinct(cited.iter().map(String::as_str)))
     }
 
     /// Runs `f` with `var` bound to `event`.

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::ast::{DateExpr, Expr, Quant, Quantifier, StrRef};
-use super::eval::{cite, join_distinct, Ctx, Instance, Outcome, Truth, Verdict};
+use super::eval::{cite, join_distinct, Ctx, Instance, Judgement, Outcome, Truth};
 use crate::dates::format_date;
 use crate::request::Event;
 
@@ -40,10 +40,10 @@ struct Body<'a> {
 
 impl<'a> Ctx<'a> {
     /// The body for one event; without a body every event qualifies.
-    fn judge_event(&mut self, body: Body<'a>, event: &'a Event) -> Verdict {
+    fn judge_event(&mut self, body: Body<'a>, event: &'a Event) -> Judgement {
         match (body.var, body.cond) {
             (Some(var), Some(cond)) => self.with_bound(var, event, |ctx| ctx.judge(cond)),
-            _ => Verdict::known(
+            _ => Judgement::known(
                 true,
                 self.say(|| format!("{} is on record", event.describe())),
             ),
@@ -65,20 +65,20 @@ impl<'a> Ctx<'a> {
         self.explaining(false, |ctx| {
             let mut found = Search::default();
             for event in events.iter().rev() {
-                let verdict = ctx.judge_event(body, event);
-                if Some(verdict.truth) == stop {
+                let judgement = ctx.judge_event(body, event);
+                if Some(judgement.truth) == stop {
                     found.decided = Some(event);
                     return found;
                 }
                 found.latest = found.latest.or(Some(event));
-                match verdict.truth {
+                match judgement.truth {
                     Truth::True => found.held.push(event),
                     Truth::Unknown => {
                         found.unknown.push(event);
                         if found.needed.is_empty() {
-                            found.needed = verdict.needed;
+                            found.needed = judgement.needed;
                         } else {
-                            found.needed.extend(verdict.needed);
+                            found.needed.extend(judgement.needed);
                         }
                     }
                     Truth::False => {}
@@ -88,7 +88,7 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    pub(crate) fn quantifier(&mut self, quant: &'a Quant) -> Verdict {
+    pub(crate) fn quantifier(&mut self, quant: &'a Quant) -> Judgement {
         let universal = quant.quantifier == Quantifier::All;
         let decisive = if universal { Truth::False } else { Truth::True };
         let body = Body {
@@ -115,17 +115,17 @@ impl<'a> Ctx<'a> {
             // join the latest judged would be the latest of all.
             found.latest = all.last();
         }
-        let verdict = match found.decided {
-            Some(event) => Verdict::known(!universal, self.explain_event(body, event)),
+        let judgement = match found.decided {
+            Some(event) => Judgement::known(!universal, self.explain_event(body, event)),
             None => self.settle(universal, &quant.kind, all.len(), &found, body),
         };
         if quant.quantifier == Quantifier::No {
-            Verdict {
-                truth: verdict.truth.not(),
-                ..verdict
+            Judgement {
+                truth: judgement.truth.not(),
+                ..judgement
             }
         } else {
-            verdict
+            judgement
         }
     }
 
@@ -162,7 +162,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The verdict when no event decided: unknown if any was undecided,
+    /// The judgement when no event decided: unknown if any was undecided,
     /// otherwise true for `all` (`universal`) and false for `exists`.
     fn settle(
         &mut self,
@@ -171,12 +171,12 @@ impl<'a> Ctx<'a> {
         count: usize,
         found: &Search<'a>,
         body: Body<'a>,
-    ) -> Verdict {
+    ) -> Judgement {
         let scope = format!("{kind} on or before {}", self.today());
         if !found.unknown.is_empty() {
             let question = if universal { "every" } else { "any" };
             let why = self.explain_unknowns(found, body);
-            return Verdict {
+            return Judgement {
                 truth: Truth::Unknown,
                 needed: found.needed.clone(),
                 evidence: self
@@ -194,7 +194,7 @@ impl<'a> Ctx<'a> {
                 })
             }
         };
-        Verdict::known(universal, evidence)
+        Judgement::known(universal, evidence)
     }
 
     /// The evidence of the latest few undecided events.
@@ -252,13 +252,13 @@ impl<'a> Ctx<'a> {
             (a.event.date, &a.event.reference).cmp(&(b.event.date, &b.event.reference))
         });
         if instances.is_empty() {
-            let verdict = self.settle(false, kind, events.len(), &found, body);
+            let judgement = self.settle(false, kind, events.len(), &found, body);
             return Outcome {
-                truth: verdict.truth,
+                truth: judgement.truth,
                 due: None,
                 instances,
                 needed,
-                evidence: verdict.evidence,
+                evidence: judgement.evidence,
             };
         }
         let listed: Vec<String> = instances

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::ast::{CmpOp, DateAtom, DateExpr, Duration, Shift, StrRef, Subject};
-use super::eval::{Ctx, Gap, Verdict};
+use super::eval::{Ctx, Gap, Judgement};
 use crate::dates::{format_date, last_day};
 use crate::request::{Event, FactValue};
 
@@ -103,21 +103,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn compare_dates(&self, left: &DateExpr, op: CmpOp, right: &DateExpr) -> Verdict {
+    pub(crate) fn compare_dates(&self, left: &DateExpr, op: CmpOp, right: &DateExpr) -> Judgement {
         match both(self.date(left), self.date(right)) {
             Ok((l, r)) => {
                 let holds = op.holds(&l.date, &r.date);
                 let phrase = date_phrase(op, holds);
-                Verdict::known(
+                Judgement::known(
                     holds,
                     self.say(|| format!("{} {phrase} {}", l.text, r.text)),
                 )
             }
-            Err(gaps) => Verdict::unknown(gaps),
+            Err(gaps) => Judgement::unknown(gaps),
         }
     }
 
-    pub(crate) fn compare_strings(&self, left: &StrRef, op: CmpOp, right: &StrRef) -> Verdict {
+    pub(crate) fn compare_strings(&self, left: &StrRef, op: CmpOp, right: &StrRef) -> Judgement {
         match both(self.string(left), self.string(right)) {
             Ok((l, r)) => {
                 let holds = op.holds(&l.value, &r.value);
@@ -126,17 +126,22 @@ impl<'a> Ctx<'a> {
                 } else {
                     "differs from"
                 };
-                Verdict::known(holds, self.say(|| format!("{} {verb} {}", l.text, r.text)))
+                Judgement::known(holds, self.say(|| format!("{} {verb} {}", l.text, r.text)))
             }
-            Err(gaps) => Verdict::unknown(gaps),
+            Err(gaps) => Judgement::unknown(gaps),
         }
     }
 
     /// `a within N before b` ≡ `a <= b <= a + N` (catalog W1/W2).
-    pub(crate) fn within(&self, event: &DateExpr, window: Duration, anchor: &DateExpr) -> Verdict {
+    pub(crate) fn within(
+        &self,
+        event: &DateExpr,
+        window: Duration,
+        anchor: &DateExpr,
+    ) -> Judgement {
         let (a, b) = match both(self.date(event), self.date(anchor)) {
             Ok(pair) => pair,
-            Err(gaps) => return Verdict::unknown(gaps),
+            Err(gaps) => return Judgement::unknown(gaps),
         };
         let end = Shift {
             forward: true,
@@ -162,11 +167,11 @@ impl<'a> Ctx<'a> {
                 format_date(end)
             )
         });
-        Verdict::known(holds, evidence)
+        Judgement::known(holds, evidence)
     }
 
     /// `present` / `absent`: always decided.
-    pub(crate) fn presence(&self, subject: &Subject, present: bool) -> Verdict {
+    pub(crate) fn presence(&self, subject: &Subject, present: bool) -> Judgement {
         let (given, evidence) = match subject {
             Subject::Fact(path) => match self.req.fact(path) {
                 Some(value) => (
@@ -178,7 +183,7 @@ impl<'a> Ctx<'a> {
             Subject::Until(var) | Subject::Ref(var) => {
                 let event = match self.event(var) {
                     Ok(event) => event,
-                    Err(gap) => return Verdict::unknown(vec![gap]),
+                    Err(gap) => return Judgement::unknown(vec![gap]),
                 };
                 let (given, attr) = match subject {
                     Subject::Until(_) => (event.until.is_some(), "until"),
@@ -192,17 +197,17 @@ impl<'a> Ctx<'a> {
                 (given, evidence)
             }
         };
-        Verdict::known(given == present, evidence)
+        Judgement::known(given == present, evidence)
     }
 
     /// `matches(e, x)` of catalog §1.4: true when `e.ref` is absent or
     /// equals the id fact `x`, false when both are given and differ, and
     /// unknown — needing `x` — when the event has a `ref` but the request
     /// does not give `x`.
-    pub(crate) fn matches(&self, var: &str, path: &str) -> Verdict {
+    pub(crate) fn matches(&self, var: &str, path: &str) -> Judgement {
         let event = match self.event(var) {
             Ok(event) => event,
-            Err(gap) => return Verdict::unknown(vec![gap]),
+            Err(gap) => return Judgement::unknown(vec![gap]),
         };
         let wanted = match self.req.fact(path) {
             Some(FactValue::Str(value)) => Some(value.as_str()),
@@ -219,9 +224,9 @@ impl<'a> Ctx<'a> {
                     };
                     format!("{} {how}", event.describe())
                 });
-                Verdict::known(holds, evidence)
+                Judgement::known(holds, evidence)
             }
-            None => Verdict::unknown(vec![Gap {
+            None => Judgement::unknown(vec![Gap {
                 needed: path.to_string(),
                 evidence: self.say(|| {
                     format!(
