@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pdao::{Bundle, Engine};
-use pdao_bench::{requests, Result};
+use pdao_bench::{adversarial, requests, Result};
 use serde_json::Value;
 
 /// (group, function, value) → median in nanoseconds.
@@ -247,6 +247,44 @@ fn main() -> Result<()> {
             "| {threads} | {} | {rate} | {speedup} | {control} |",
             t.cell("pdao_decide", &id)
         );
+    }
+
+    let t = Table {
+        medians: &medians,
+        group: "adversarial",
+    };
+    if t.get("pdao_decide_json", "typical").is_some() {
+        println!("\n**Worst requests** — the adversarial requests of `benches/src/adversarial.rs` at the limit of {} events (each under 1 MiB), decided from their JSON text (`decide_json`: parse, validation, decision), next to the typical request (the allowed Hangzhou application). Target: at most 50 ms each.\n", pdao::MAX_EVENTS);
+        println!("| request | aims at | `decide_json` | / typical |");
+        println!("|---|---|---:|---:|");
+        println!(
+            "| typical (Hangzhou application) | — | {} | 1.00× |",
+            t.cell("pdao_decide_json", "typical")
+        );
+        let mut worst: Option<(f64, &str)> = None;
+        for case in adversarial::cases(0) {
+            println!(
+                "| `{}` | `{}` | {} | {} |",
+                case.name,
+                case.target,
+                t.cell("pdao_decide_json", case.name),
+                match (
+                    t.get("pdao_decide_json", case.name),
+                    t.get("pdao_decide_json", "typical")
+                ) {
+                    (Some(x), Some(y)) if y > 0.0 => format!("{:.1}×", x / y),
+                    _ => "—".into(),
+                },
+            );
+            if let Some(ns) = t.get("pdao_decide_json", case.name) {
+                if worst.is_none_or(|(w, _)| ns > w) {
+                    worst = Some((ns, case.name));
+                }
+            }
+        }
+        if let Some((ns, name)) = worst {
+            println!("\nWorst: `{name}`, {} (target ≤ 50 ms).", time(ns));
+        }
     }
 
     println!(

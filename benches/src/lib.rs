@@ -6,6 +6,7 @@
 //! The Rego baseline lives in `shared/rego.rs` (included by the Rego bench,
 //! test and example) because `regorus` is a dev-dependency only.
 
+pub mod adversarial;
 pub mod generate;
 pub mod raw_cedar;
 pub mod requests;

@@ -127,15 +127,46 @@ pub(crate) struct Quant {
     /// What the variable's `ref` must equal for the body to hold, when a
     /// conjunct of the body says so (see [`ref_join`]): the quantifier then
     /// only judges events with that `ref` or none.
-    pub(crate) join: Option<StrRef>,
+    pub(crate) join: Option<Join>,
     /// The earliest date an event may have for the body to hold, when a
     /// conjunct of the body says so (see [`date_floor`]): the quantifier
     /// then skips the earlier events.
     pub(crate) floor: Option<DateFloor>,
+    /// The latest date an event may have for the body to hold, when a
+    /// conjunct of the body says so (see [`date_ceiling`]): the quantifier
+    /// then skips the later events.
+    pub(crate) ceiling: Option<DateFloor>,
 }
 
-/// A lower bound on the bound event's date: `VAR.date >= expr` (or `>` when
-/// `strict`), `expr` not mentioning `VAR`.
+/// A conjunct of a quantifier's body that fixes the bound event's `ref`
+/// (see [`ref_join`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Join {
+    /// What the `ref` must equal.
+    pub(crate) value: StrRef,
+    /// How the conjunct is written, which says what it is for an event
+    /// without a `ref` or when `value` has none.
+    pub(crate) form: JoinForm,
+}
+
+/// The three ways of writing a join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JoinForm {
+    /// `VAR.ref == X`: unknown when either side has no value, so the body
+    /// never holds for an event without a `ref`, nor for any event when
+    /// `X` has no value.
+    Equal,
+    /// `X absent or VAR.ref == X`: true for every event when `X` has no
+    /// value, else as `Equal`.
+    Guarded,
+    /// `matches(VAR, X)` (catalog §1.4): true for an event without a `ref`;
+    /// for an event with one, unknown when `X` has no value.
+    Matches,
+}
+
+/// A bound on the bound event's date: `VAR.date >= expr` (or `>` when
+/// `strict`) for a floor, `VAR.date <= expr` (or `<`) for a ceiling,
+/// `expr` not mentioning `VAR`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DateFloor {
     pub(crate) expr: DateExpr,
@@ -169,6 +200,33 @@ pub(crate) fn date_floor(var: &str, body: &Expr) -> Option<DateFloor> {
     })
 }
 
+/// A top-level conjunct of `body` bounding `VAR.date` from above:
+/// `VAR.date <= X`, `VAR.date < X`, `X >= VAR.date` or `X > VAR.date`, with
+/// `X` free of `VAR`. An event of `VAR` dated after the bound makes that
+/// conjunct, and so the body, false: an `exists`/`no` need not judge it.
+pub(crate) fn date_ceiling(var: &str, body: &Expr) -> Option<DateFloor> {
+    let conjuncts = match body {
+        Expr::And(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let own = |d: &DateExpr| d.shifts.is_empty() && d.atom == DateAtom::EventDate(var.to_string());
+    let free = |d: &DateExpr| d.atom.free_of(var);
+    conjuncts.iter().find_map(|c| match c {
+        Expr::CompareDates(left, op, right) => {
+            let (bound, strict) = match op {
+                CmpOp::Le | CmpOp::Lt if own(left) && free(right) => (right, *op == CmpOp::Lt),
+                CmpOp::Ge | CmpOp::Gt if own(right) && free(left) => (left, *op == CmpOp::Gt),
+                _ => return None,
+            };
+            Some(DateFloor {
+                expr: bound.clone(),
+                strict,
+            })
+        }
+        _ => None,
+    })
+}
+
 /// The value `VAR.ref` must equal for `body` to have a chance to hold: a
 /// top-level conjunct `VAR.ref == X` (either side), `X absent or VAR.ref ==
 /// X` (with `X` another event's `ref`), or `matches(VAR, X)`. Whenever `X`
@@ -176,7 +234,7 @@ pub(crate) fn date_floor(var: &str, body: &Expr) -> Option<DateFloor> {
 /// conjunct, and so the body, false: an `exists`/`no` need not judge it.
 /// Events without a `ref` are still judged (the conjunct may be unknown or
 /// true for them).
-pub(crate) fn ref_join(var: &str, body: &Expr) -> Option<StrRef> {
+pub(crate) fn ref_join(var: &str, body: &Expr) -> Option<Join> {
     let conjuncts = match body {
         Expr::And(items) => items.as_slice(),
         other => std::slice::from_ref(other),
@@ -184,24 +242,33 @@ pub(crate) fn ref_join(var: &str, body: &Expr) -> Option<StrRef> {
     conjuncts.iter().find_map(|c| join_of(var, c))
 }
 
-fn join_of(var: &str, conjunct: &Expr) -> Option<StrRef> {
+fn join_of(var: &str, conjunct: &Expr) -> Option<Join> {
     match conjunct {
         Expr::CompareStrings(left, CmpOp::Eq, right) => match (left, right) {
             (StrRef::EventRef(v), other) | (other, StrRef::EventRef(v))
                 if v == var && *other != StrRef::EventRef(var.to_string()) =>
             {
-                Some(other.clone())
+                Some(Join {
+                    value: other.clone(),
+                    form: JoinForm::Equal,
+                })
             }
             _ => None,
         },
-        Expr::Matches { var: v, path } if v == var => Some(StrRef::Fact(path.clone())),
+        Expr::Matches { var: v, path } if v == var => Some(Join {
+            value: StrRef::Fact(path.clone()),
+            form: JoinForm::Matches,
+        }),
         Expr::Or(items) if items.len() == 2 => {
             let (absent, equal) = match items.as_slice() {
                 [a @ Expr::Presence { .. }, b] | [b, a @ Expr::Presence { .. }] => (a, b),
                 _ => return None,
             };
             let join = join_of(var, equal)?;
-            let guards = match (absent, &join) {
+            if join.form != JoinForm::Equal {
+                return None;
+            }
+            let guards = match (absent, &join.value) {
                 (
                     Expr::Presence {
                         subject: Subject::Ref(x),
@@ -218,7 +285,10 @@ fn join_of(var: &str, conjunct: &Expr) -> Option<StrRef> {
                 ) => x == y,
                 _ => false,
             };
-            guards.then_some(join)
+            guards.then_some(Join {
+                form: JoinForm::Guarded,
+                ..join
+            })
         }
         _ => None,
     }
@@ -407,7 +477,7 @@ impl Definition {
     }
 
     /// Each quantifier's join, outermost first.
-    pub(crate) fn joins(&self) -> Vec<Option<StrRef>> {
+    pub(crate) fn joins(&self) -> Vec<Option<Join>> {
         let mut copy = self.clone();
         let mut found = Vec::new();
         match &mut copy.body {
@@ -424,7 +494,7 @@ impl Expr {
         self.take_joins(&mut Vec::new());
     }
 
-    fn take_joins(&mut self, found: &mut Vec<Option<StrRef>>) {
+    fn take_joins(&mut self, found: &mut Vec<Option<Join>>) {
         match self {
             Expr::And(items) | Expr::Or(items) => {
                 items.iter_mut().for_each(|item| item.take_joins(found));
@@ -432,6 +502,7 @@ impl Expr {
             Expr::Not(inner) => inner.take_joins(found),
             Expr::Quant(quant) => {
                 quant.floor = None;
+                quant.ceiling = None;
                 found.push(quant.join.take());
                 if let Some(body) = &mut quant.body {
                     body.take_joins(found);

@@ -212,7 +212,15 @@ impl<'a> Ctx<'a> {
             }
         }
         if let Some(path) = unknown_id {
-            if (least..=most).any(|m| holds(&sure, m) != holds(&possible, m)) {
+            // Whether some m in least..=most holds for one list and not the
+            // other. Meeting m periods implies meeting fewer, and every
+            // sure report is a possible one: they differ exactly when the
+            // possible reports meet the first m the sure ones miss (found
+            // by bisection, not by testing each m: a long term has tens of
+            // thousands of periods).
+            let differ =
+                first_missed(least, most, |m| holds(&sure, m)).is_some_and(|m| holds(&possible, m));
+            if differ {
                 gaps.push(Gap {
                     needed: path.clone(),
                     evidence: self.say(|| {
@@ -252,6 +260,29 @@ impl<'a> Ctx<'a> {
         });
         judgement
     }
+}
+
+/// The least m in `least..=most` for which `holds` is false, when `holds`
+/// is true up to some m and false after it (`None`: true throughout).
+pub(crate) fn first_missed(
+    least: usize,
+    most: usize,
+    holds: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    if least > most || holds(most) {
+        return None;
+    }
+    // holds(most) is false: find the first false in [least, most].
+    let (mut lo, mut hi) = (least, most);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if holds(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
 }
 
 /// "none of them on or after 2024-07-01 (start of period 2), where 1

@@ -4,11 +4,13 @@
 //! sentence for every result. Quantifiers and `each` are in `quantifiers`,
 //! atoms (dates, comparisons, windows) in `values`, cadences in `cadence`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 
 use super::ast::{Body, Definition, Expr};
+use super::quantifiers::RefIndex;
 use crate::dates::format_date;
 pub use crate::logic::Truth;
 use crate::logic::{Needed, Tri};
@@ -120,6 +122,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) req: &'a Request,
     env: Vec<(&'a str, &'a Event)>,
     pub(crate) explain: bool,
+    /// The events of each kind indexed by `ref`, built on first use by a
+    /// join (see `quantifiers`).
+    pub(crate) indexes: HashMap<&'a str, Rc<RefIndex<'a>>>,
 }
 
 impl Definition {
@@ -142,6 +147,7 @@ impl Definition {
             req,
             env: Vec::new(),
             explain,
+            indexes: HashMap::new(),
         };
         match &self.body {
             Body::Fact(expr) => {

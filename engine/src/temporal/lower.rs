@@ -7,8 +7,8 @@ use std::collections::VecDeque;
 use pest::iterators::Pair;
 
 use super::ast::{
-    date_floor, ref_join, Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind, Duration, Expr, Quant,
-    Quantifier, Shift, StrRef, Subject, Unit,
+    date_ceiling, date_floor, ref_join, Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind,
+    Duration, Expr, Quant, Quantifier, Shift, StrRef, Subject, Unit,
 };
 use super::parser::{Rule, TemporalError};
 use crate::vocabulary::{FactType, Vocabulary};
@@ -223,9 +223,13 @@ impl<'a> Lowerer<'a> {
             }
             self.scope.pop();
         }
-        let (join, floor) = match (&var, &body) {
-            (Some(var), Some(body)) => (ref_join(var, body), date_floor(var, body)),
-            _ => (None, None),
+        let (join, floor, ceiling) = match (&var, &body) {
+            (Some(var), Some(body)) => (
+                ref_join(var, body),
+                date_floor(var, body),
+                date_ceiling(var, body),
+            ),
+            _ => (None, None, None),
         };
         Ok(Expr::Quant(Box::new(Quant {
             quantifier,
@@ -234,6 +238,7 @@ impl<'a> Lowerer<'a> {
             body,
             join,
             floor,
+            ceiling,
         })))
     }
 

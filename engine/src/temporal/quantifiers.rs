@@ -6,12 +6,14 @@
 //! witness or counterexample is therefore the latest-dated one, and nested
 //! quantifiers over long histories stay cheap.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+use std::rc::Rc;
 
-use super::ast::{DateExpr, Expr, Quant, Quantifier, StrRef};
-use super::eval::{cite, join_distinct, Ctx, Instance, Judgement, Outcome, Truth};
+use super::ast::{DateAtom, DateExpr, Expr, JoinForm, Quant, Quantifier, StrRef, Subject};
+use super::eval::{cite, join_distinct, Ctx, Instance, Outcome, Truth, Verdict};
 use crate::dates::format_date;
-use crate::request::Event;
+use crate::request::{Event, FactValue};
 
 /// How many undecided events an evidence sentence explains.
 const EXPLAINED_UNKNOWNS: usize = 3;
@@ -29,6 +31,51 @@ struct Search<'a> {
     needed: BTreeSet<String>,
     /// Events for which the body held, latest first (full searches only).
     held: Vec<&'a Event>,
+}
+
+/// The events of one kind with each `ref`, and those without one, as
+/// positions in the kind's date-sorted slice (ascending).
+pub(crate) struct RefIndex<'a> {
+    by_ref: HashMap<&'a str, Vec<usize>>,
+    with_ref: Vec<usize>,
+    without_ref: Vec<usize>,
+}
+
+impl<'a> RefIndex<'a> {
+    fn new(events: &'a [Event]) -> RefIndex<'a> {
+        let mut index = RefIndex {
+            by_ref: HashMap::new(),
+            with_ref: Vec::new(),
+            without_ref: Vec::new(),
+        };
+        for (position, event) in events.iter().enumerate() {
+            match &event.reference {
+                Some(r) => {
+                    index.by_ref.entry(r.as_str()).or_default().push(position);
+                    index.with_ref.push(position);
+                }
+                None => index.without_ref.push(position),
+            }
+        }
+        index
+    }
+}
+
+/// Positions in a kind's slice, read latest first.
+enum Positions<'s> {
+    Range(Range<usize>),
+    Listed(std::slice::Iter<'s, usize>),
+}
+
+impl Iterator for Positions<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Positions::Range(range) => range.next_back(),
+            Positions::Listed(positions) => positions.next_back().copied(),
+        }
+    }
 }
 
 /// The body of a quantifier: its variable and condition, if any.
@@ -59,14 +106,57 @@ impl<'a> Ctx<'a> {
         cite(event, &evidence)
     }
 
-    /// Judges the events latest first, without evidence, stopping at the
-    /// first whose truth is `stop` (never, for `None`).
-    fn search(&mut self, events: &[&'a Event], body: Body<'a>, stop: Option<Truth>) -> Search<'a> {
+    /// Judges the events of `all` at the positions `sources` give, latest
+    /// first and without evidence, stopping at the first whose truth is
+    /// `stop` (never, for `None`).
+    ///
+    /// The events of a source marked `hopeless` can never be `stop` (see
+    /// [`Ctx::candidates`]): they matter only through the unknowns they
+    /// add. Once three unknowns are found (all an evidence sentence
+    /// explains) and what they need covers everything the body could ever
+    /// need ([`Ctx::possible_needed`]), judging more of them cannot change
+    /// the search, and they are skipped: one undecided witness stands for
+    /// all of them.
+    fn search(
+        &mut self,
+        all: &'a [Event],
+        sources: Vec<(Positions<'_>, bool)>,
+        body: Body<'a>,
+        stop: Option<Truth>,
+        kind: &'a str,
+    ) -> Search<'a> {
         self.explaining(false, |ctx| {
             let mut found = Search::default();
-            for event in events.iter().rev() {
-                let judgement = ctx.judge_event(body, event);
-                if Some(judgement.truth) == stop {
+            let mut sources: Vec<(std::iter::Peekable<Positions<'_>>, bool)> = sources
+                .into_iter()
+                .map(|(positions, hopeless)| (positions.peekable(), hopeless))
+                .collect();
+            let mut bound: Option<BTreeSet<String>> = None;
+            let mut saturated = false;
+            loop {
+                // The latest event of the sources still read.
+                let mut next: Option<(usize, usize)> = None;
+                for (i, (positions, hopeless)) in sources.iter_mut().enumerate() {
+                    if *hopeless && saturated {
+                        continue;
+                    }
+                    if let Some(&p) = positions.peek() {
+                        if next.is_none_or(|(_, q)| p > q) {
+                            next = Some((i, p));
+                        }
+                    }
+                }
+                let Some((source, position)) = next else {
+                    break;
+                };
+                if let Some((positions, _)) = sources.get_mut(source) {
+                    positions.next();
+                }
+                let Some(event) = all.get(position) else {
+                    break;
+                };
+                let verdict = ctx.judge_event(body, event);
+                if Some(verdict.truth) == stop {
                     found.decided = Some(event);
                     return found;
                 }
@@ -79,6 +169,13 @@ impl<'a> Ctx<'a> {
                             found.needed = judgement.needed;
                         } else {
                             found.needed.extend(judgement.needed);
+                        }
+                        if found.unknown.len() >= EXPLAINED_UNKNOWNS
+                            && sources.iter().any(|(_, hopeless)| *hopeless)
+                        {
+                            let bound =
+                                bound.get_or_insert_with(|| ctx.possible_needed(body, kind));
+                            saturated = bound.is_subset(&found.needed);
                         }
                     }
                     Truth::False => {}
@@ -97,22 +194,19 @@ impl<'a> Ctx<'a> {
         };
         let req = self.req;
         let all: &'a [Event] = req.events_slice(&quant.kind);
-        // Events dated before the body's floor cannot make it true (the
-        // slice is sorted by date).
+        // Events dated before the body's floor or after its ceiling cannot
+        // make it true (the slice is sorted by date).
         let from = self.floor_index(quant, all);
-        let candidates = all.get(from..).unwrap_or_default();
-        let events: Vec<&'a Event> = match self.join_value(quant) {
-            // Only events with that ref, or none, can make the body true.
-            Some(wanted) => candidates
-                .iter()
-                .filter(|e| e.reference.as_deref().is_none_or(|r| r == wanted))
-                .collect(),
-            None => candidates.iter().collect(),
+        let to = self.ceiling_index(quant, all).max(from);
+        let index = match (&quant.join, universal) {
+            (Some(_), false) => Some(self.ref_index(&quant.kind, all)),
+            _ => None,
         };
-        let mut found = self.search(&events, body, Some(decisive));
+        let sources = self.candidates(quant, index.as_deref(), from..to);
+        let mut found = self.search(all, sources, body, Some(decisive), &quant.kind);
         if found.decided.is_none() {
-            // The events a join skipped are false, not decisive: without the
-            // join the latest judged would be the latest of all.
+            // The events a join or a bound skipped are false, not decisive:
+            // without them the latest judged would be the latest of all.
             found.latest = all.last();
         }
         let judgement = match found.decided {
@@ -129,14 +223,58 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The `ref` an `exists`/`no` may restrict its events to, when its body
-    /// has a join ([`Quant::join`]) whose other side has a value.
-    fn join_value(&self, quant: &Quant) -> Option<&'a str> {
-        if quant.quantifier == Quantifier::All {
-            // Events skipped by a join are false: decisive for `all`.
-            return None;
+    /// The events an `exists`/`no` must judge, within `range` (positions
+    /// in the kind's slice), as sources for [`Ctx::search`], each marked
+    /// whether its events are hopeless (the body can never hold for them).
+    /// A join ([`Quant::join`]) whose other side `X` has a value `w` leaves
+    /// the events with the `ref` `w`, and those without a `ref` — which
+    /// hold for `matches` and are hopeless for the other two forms, whose
+    /// equality is unknown for them. When `X` has no value, `VAR.ref == X`
+    /// is unknown for every event (all hopeless), `X absent or …` true
+    /// (all judged), and `matches` unknown for events with a `ref`
+    /// (hopeless) and true for the others.
+    fn candidates<'s>(
+        &self,
+        quant: &Quant,
+        index: Option<&'s RefIndex<'a>>,
+        range: Range<usize>,
+    ) -> Vec<(Positions<'s>, bool)> {
+        let (Some(join), Some(index)) = (&quant.join, index) else {
+            return vec![(Positions::Range(range), false)];
+        };
+        let within = |positions: &'s [usize]| {
+            let lo = positions.partition_point(|&p| p < range.start);
+            let hi = positions.partition_point(|&p| p < range.end);
+            Positions::Listed(positions.get(lo..hi.max(lo)).unwrap_or_default().iter())
+        };
+        match (self.join_value(&join.value), join.form) {
+            (Some(wanted), form) => {
+                let with = index.by_ref.get(wanted).map_or(&[][..], Vec::as_slice);
+                vec![
+                    (within(with), false),
+                    (within(&index.without_ref), form != JoinForm::Matches),
+                ]
+            }
+            (None, JoinForm::Equal) => vec![(Positions::Range(range), true)],
+            (None, JoinForm::Guarded) => vec![(Positions::Range(range), false)],
+            (None, JoinForm::Matches) => vec![
+                (within(&index.without_ref), false),
+                (within(&index.with_ref), true),
+            ],
         }
-        match quant.join.as_ref()? {
+    }
+
+    /// The events of `kind` by `ref`, built once per evaluation.
+    fn ref_index(&mut self, kind: &'a str, all: &'a [Event]) -> Rc<RefIndex<'a>> {
+        self.indexes
+            .entry(kind)
+            .or_insert_with(|| Rc::new(RefIndex::new(all)))
+            .clone()
+    }
+
+    /// The value of a join's other side, if it has one.
+    fn join_value(&self, value: &StrRef) -> Option<&'a str> {
+        match value {
             StrRef::EventRef(var) => self.event(var).ok()?.reference.as_deref(),
             StrRef::Fact(path) => match self.req.fact(path)? {
                 crate::request::FactValue::Str(value) => Some(value.as_str()),
@@ -162,7 +300,145 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The judgement when no event decided: unknown if any was undecided,
+    /// One past the last event (of `all`, sorted by date) not ruled out by
+    /// the quantifier's date ceiling; `all.len()` without one, for `all`,
+    /// or when the ceiling's date is unknown.
+    fn ceiling_index(&self, quant: &Quant, all: &[Event]) -> usize {
+        if quant.quantifier == Quantifier::All {
+            return all.len();
+        }
+        let Some(ceiling) = &quant.ceiling else {
+            return all.len();
+        };
+        match self.date(&ceiling.expr) {
+            Ok(bound) if ceiling.strict => all.partition_point(|e| e.date < bound.date),
+            Ok(bound) => all.partition_point(|e| e.date <= bound.date),
+            Err(_) => all.len(),
+        }
+    }
+
+    /// Every fact or event attribute the body could need for some event of
+    /// `kind` bound to its variable, given the events bound around it: an
+    /// upper bound of the `needed` of any of its verdicts.
+    fn possible_needed(&self, body: Body<'a>, kind: &'a str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        if let (Some(var), Some(cond)) = (body.var, body.cond) {
+            let mut free = vec![(var, kind)];
+            self.gaps_of(cond, &mut free, &mut out);
+        }
+        out
+    }
+
+    /// What `expr` could need, with the variables of `free` bound to any
+    /// event of their kind.
+    fn gaps_of<'e>(
+        &self,
+        expr: &'e Expr,
+        free: &mut Vec<(&'e str, &'e str)>,
+        out: &mut BTreeSet<String>,
+    ) {
+        match expr {
+            Expr::Bool(_) => {}
+            Expr::And(items) | Expr::Or(items) => {
+                items.iter().for_each(|item| self.gaps_of(item, free, out));
+            }
+            Expr::Not(inner) => self.gaps_of(inner, free, out),
+            Expr::Quant(quant) => {
+                if let (Some(var), Some(cond)) = (&quant.var, &quant.body) {
+                    free.push((var, &quant.kind));
+                    self.gaps_of(cond, free, out);
+                    free.pop();
+                }
+            }
+            Expr::Cadence(cadence) => {
+                self.date_gaps(&cadence.anchor, free, out);
+                self.date_gaps(&cadence.end, free, out);
+                if let Some(path) = &cadence.matching {
+                    self.str_fact_gap(path, out);
+                }
+            }
+            Expr::Matches { var, path } => {
+                self.var_gap(free, var, None, out);
+                self.str_fact_gap(path, out);
+            }
+            Expr::Presence { subject, .. } => match subject {
+                Subject::Fact(_) => {}
+                Subject::Until(var) | Subject::Ref(var) => self.var_gap(free, var, None, out),
+            },
+            Expr::Within { event, anchor, .. } => {
+                self.date_gaps(event, free, out);
+                self.date_gaps(anchor, free, out);
+            }
+            Expr::CompareDates(left, _, right) => {
+                self.date_gaps(left, free, out);
+                self.date_gaps(right, free, out);
+            }
+            Expr::CompareStrings(left, _, right) => {
+                for side in [left, right] {
+                    match side {
+                        StrRef::EventRef(var) => self.var_gap(free, var, Some("ref"), out),
+                        StrRef::Fact(path) => self.str_fact_gap(path, out),
+                    }
+                }
+            }
+        }
+    }
+
+    fn date_gaps(&self, date: &DateExpr, free: &[(&str, &str)], out: &mut BTreeSet<String>) {
+        match &date.atom {
+            DateAtom::Today => {}
+            DateAtom::EventDate(var) => self.var_gap(free, var, None, out),
+            DateAtom::EventUntil(var) => self.var_gap(free, var, Some("until"), out),
+            DateAtom::Fact(path) => {
+                if !matches!(self.req.fact(path), Some(FactValue::Date(_))) {
+                    out.insert(path.clone());
+                }
+            }
+            DateAtom::LastDay(start, _) => self.date_gaps(start, free, out),
+        }
+    }
+
+    fn str_fact_gap(&self, path: &str, out: &mut BTreeSet<String>) {
+        if !matches!(self.req.fact(path), Some(FactValue::Str(_))) {
+            out.insert(path.to_string());
+        }
+    }
+
+    /// What reading `attr` (`ref`, `until`, or nothing but the binding) of
+    /// `var` could need.
+    fn var_gap(
+        &self,
+        free: &[(&str, &str)],
+        var: &str,
+        attr: Option<&str>,
+        out: &mut BTreeSet<String>,
+    ) {
+        if let Some((_, kind)) = free.iter().rev().find(|(name, _)| *name == var) {
+            if let Some(attr) = attr {
+                out.insert(format!("{kind}.{attr}"));
+            }
+            return;
+        }
+        match self.event(var) {
+            Ok(event) => {
+                let missing = match attr {
+                    Some("ref") => event.reference.is_none(),
+                    Some(_) => event.until.is_none(),
+                    None => false,
+                };
+                if missing {
+                    if let Some(attr) = attr {
+                        out.insert(format!("{}.{attr}", event.kind));
+                    }
+                }
+            }
+            Err(gap) => {
+                out.insert(gap.needed);
+            }
+        }
+    }
+
+    /// The verdict when no event decided: unknown if any was undecided,
     /// otherwise true for `all` (`universal`) and false for `exists`.
     fn settle(
         &mut self,
@@ -223,8 +499,9 @@ impl<'a> Ctx<'a> {
             cond: Some(cond),
         };
         let req = self.req;
-        let events: Vec<&'a Event> = req.events_of(kind).collect();
-        let found = self.search(&events, body, None);
+        let events: &'a [Event] = req.events_slice(kind);
+        let all = vec![(Positions::Range(0..events.len()), false)];
+        let found = self.search(events, all, body, None, kind);
         let mut needed = found.needed.clone();
         let mut instances = Vec::new();
         for event in &found.held {

@@ -78,7 +78,12 @@ fn joins_are_found_where_a_conjunct_fixes_the_ref() {
             vec![None, None],
         ),
     ] {
-        assert_eq!(only(source).joins(), joins, "{source}");
+        let values: Vec<_> = only(source)
+            .joins()
+            .into_iter()
+            .map(|j| j.map(|j| j.value))
+            .collect();
+        assert_eq!(values, joins, "{source}");
     }
 }
 
@@ -309,5 +314,111 @@ proptest! {
             let plain = joined.without_joins();
             prop_assert_eq!(joined.evaluate(&req), plain.evaluate(&req), "{}", source);
         }
+    }
+}
+
+/// Every definition of the shipped rules files that reads events.
+fn shipped_event_definitions() -> Vec<Definition> {
+    [
+        include_str!("../../../../policies/national/time.rules"),
+        include_str!("../../../../policies/zhejiang/time.rules"),
+        include_str!("../../../../policies/hangzhou/time.rules"),
+        include_str!("../../../../policies/quanzhou/time.rules"),
+        include_str!("../../../../policies/zhaoqing/time.rules"),
+        include_str!("../../../../policies/zhoushan/time.rules"),
+    ]
+    .into_iter()
+    .flat_map(|text| parse(text).unwrap().definitions)
+    .filter(|def| !def.event_kinds().is_empty())
+    .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The index by `ref`, the date floors and ceilings, and one undecided
+    /// witness standing for many hopeless events change nothing but the
+    /// work: on every shipped definition that reads events, over random
+    /// histories (refs present, absent and shared, until present or not,
+    /// dates close together) and ids given or not, the outcome — truth,
+    /// due date, instances, needed facts and evidence — is the naive
+    /// evaluation's, which judges every event.
+    #[test]
+    fn the_shortcuts_change_nothing_on_the_shipped_definitions(
+        history in proptest::collection::vec((0usize..3, 0i64..60, 0usize..4, 0usize..3), 0..40),
+        agreement_id in 0usize..3,
+        scenario_id in 0usize..2,
+        dated in any::<bool>(),
+        today in 30i64..70,
+    ) {
+        const REFS: [Option<&str>; 4] = [None, Some("a"), Some("b"), Some("c")];
+        let start = d("2024-01-01");
+        let mut agreement = Vec::new();
+        if let Some(id) = REFS.get(agreement_id).copied().flatten() {
+            agreement.push(format!(r#""id": "{id}""#));
+        }
+        if dated {
+            agreement.push(r#""start": "2023-12-01", "end": "2024-01-31""#.to_string());
+        }
+        let scenario = match scenario_id {
+            1 => r#", "scenario": {"id": "a"}"#,
+            _ => "",
+        };
+        let json = format!(
+            r#"{{"jurisdiction": "hangzhou", "date": "2024-03-01", "action": "operate",
+                "agreement": {{{}}}{scenario}}}"#,
+            agreement.join(", ")
+        );
+        let base = Request::from_json_str(&json, super::vocab()).unwrap()
+            .with_date(add_days(start, today));
+        for def in shipped_event_definitions() {
+            let kinds: Vec<String> = def.event_kinds().into_iter().collect();
+            let events: Vec<Event> = history
+                .iter()
+                .map(|&(kind, day, r, until)| {
+                    let date = add_days(start, day);
+                    Event {
+                        kind: kinds[kind % kinds.len()].clone(),
+                        date,
+                        until: match until {
+                            0 => None,
+                            n => Some(add_days(date, 20 * i64::try_from(n).unwrap())),
+                        },
+                        reference: REFS[r].map(str::to_string),
+                    }
+                })
+                .collect();
+            let req = base.with_events(events);
+            let naive = def.without_joins();
+            prop_assert_eq!(def.evaluate(&req), naive.evaluate(&req), "{}", def.source);
+            prop_assert_eq!(def.decide(&req), naive.decide(&req), "{}", def.source);
+        }
+    }
+}
+
+proptest! {
+    /// The cadence's bisection for the first number of periods the sure
+    /// reports miss gives the answer of trying every number in turn.
+    #[test]
+    fn the_cadence_bisection_agrees_with_trying_every_period_count(
+        anchor in near_date(),
+        period in 1u32..13,
+        today in near_date(),
+        sure in proptest::collection::vec(near_date(), 0..12),
+        maybe in proptest::collection::vec(near_date(), 0..12),
+        least in 0usize..20,
+        extra in 0usize..20,
+    ) {
+        use crate::temporal::cadence::{first_missed, shortfall};
+        let closing = due_points(anchor, period, today, None);
+        let most = (least + extra).min(closing.len());
+        let mut sure = sure;
+        sure.sort_unstable();
+        let mut possible: Vec<NaiveDate> = sure.iter().chain(&maybe).copied().collect();
+        possible.sort_unstable();
+        let holds = |reports: &[NaiveDate], m: usize| shortfall(anchor, &closing, m, reports).is_none();
+        let every = (least..=most).any(|m| holds(&sure, m) != holds(&possible, m));
+        let bisected = first_missed(least, most, |m| holds(&sure, m)).is_some_and(|m| holds(&possible, m));
+        prop_assert_eq!(every, bisected);
     }
 }
