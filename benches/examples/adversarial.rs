@@ -6,7 +6,8 @@
 //!
 //!   cargo run --release -p pdao-bench --example adversarial [EVENTS]
 //!
-//! `--write DIR [EVENTS]` writes each case to `DIR/<name>.json` instead,
+//! `--summary [EVENTS]` prints each case's verdict, reasons, missing facts
+//! and obligation count. `--write DIR [EVENTS]` writes each case to `DIR/<name>.json` instead,
 //! for `pdao decide` (whole-process timings, and comparing two builds).
 
 use std::time::{Duration, Instant};
@@ -33,6 +34,25 @@ fn ms(d: Duration) -> String {
 
 fn main() -> Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--summary") {
+        let n = match args.get(1) {
+            Some(text) => text.parse()?,
+            None => MAX_EVENTS,
+        };
+        let engine = Engine::embedded()?;
+        for case in adversarial::cases(n) {
+            let d = engine.decide_json(&case.json)?;
+            println!(
+                "{} {:?} reasons={:?} missing={:?} obligations={}",
+                case.name,
+                d.decision,
+                d.reason_ids(),
+                d.missing,
+                d.obligations.len()
+            );
+        }
+        return Ok(());
+    }
     let write = match args.first().map(String::as_str) {
         Some("--write") => {
             let dir = args.get(1).cloned().ok_or("--write needs a folder")?;
@@ -65,6 +85,7 @@ fn main() -> Result<()> {
     for case in adversarial::cases(n) {
         let request = engine.parse_request(&case.json)?;
         let given = best(3, || engine.decide_json(&case.json));
+        let parse = best(3, || engine.parse_request(&case.json));
         let (slow_def, slow_time) = engine
             .bundle()
             .definitions()
@@ -82,17 +103,18 @@ fn main() -> Result<()> {
                     map.insert("action".into(), action.as_str().into());
                 }
                 let text = v.to_string();
-                let t = best(1, || engine.decide_json(&text));
+                let t = best(2, || engine.decide_json(&text));
                 if t > sweep.0 {
                     sweep = (t, format!("{jurisdiction} × {action}"));
                 }
             }
         }
         println!(
-            "| `{}` | {} | {} | `{slow_def}` {} | {} {} |",
+            "| `{}` | {} | {} | {} | `{slow_def}` {} | {} {} |",
             case.name,
             case.json.len(),
             ms(given),
+            ms(parse),
             ms(slow_time),
             sweep.1,
             ms(sweep.0)

@@ -254,7 +254,7 @@ pub fn cases(n: usize) -> Vec<Case> {
         "n/2 approvals, then n/2 staff changes without a ref: every triple undecided",
         request(
             "quanzhou",
-            "access_platform",
+            "operate",
             json!({}),
             two_kinds(
                 n,
@@ -272,7 +272,7 @@ pub fn cases(n: usize) -> Vec<Case> {
         "n/3 rounds of a staff change, an approval (one ref for all) and a staff change without a ref",
         request(
             "quanzhou",
-            "access_platform",
+            "operate",
             json!({}),
             (0..n)
                 .map(|i| match i % 3 {
@@ -289,7 +289,7 @@ pub fn cases(n: usize) -> Vec<Case> {
         "n/2 approvals (one ref), then n/2 staff changes with that ref: each approval is stale",
         request(
             "quanzhou",
-            "access_platform",
+            "operate",
             json!({}),
             two_kinds(
                 n,
@@ -421,16 +421,26 @@ pub fn cases(n: usize) -> Vec<Case> {
     );
     // Large in other ways than events.
     add(
-        "materials_at_limit",
-        "materials (Cedar context)",
-        "1 000 materials of 1 000 bytes each, no events",
+        "lists_at_limit",
+        "materials, list facts (Cedar context)",
+        "1 000 materials, 1 000 agreement clauses, 1 000 approved scenarios of 800 bytes each; no events",
         request(
-            "hangzhou",
-            "apply",
+            "zhejiang",
+            "use_product",
             json!({
                 "materials": (0..1000)
-                    .map(|i| format!("{i:04}{}", "m".repeat(996)))
-                    .collect::<Vec<_>>()
+                    .map(|i| ["application_form", "audit_report", "financial_report", "security_commitment", "risk_self_assessment"][i % 5])
+                    .collect::<Vec<_>>(),
+                "agreement": {
+                    "clauses": (0..1000)
+                        .map(|i| ["rights_obligations", "scope", "term", "revenue_method", "data_security"][i % 5])
+                        .collect::<Vec<_>>(),
+                },
+                "product": {
+                    "approved_scenarios": (0..1000)
+                        .map(|i| format!("{i:04}{}", "s".repeat(796)))
+                        .collect::<Vec<_>>(),
+                },
             }),
             Vec::new(),
         ),

@@ -136,6 +136,9 @@ pub(crate) struct Quant {
     /// conjunct of the body says so (see [`date_ceiling`]): the quantifier
     /// then skips the later events.
     pub(crate) ceiling: Option<DateFloor>,
+    /// A conjunct of the body that, once false for an event, is false for
+    /// every earlier one (see [`cutoff`]): the search then stops.
+    pub(crate) cutoff: Option<Box<Expr>>,
 }
 
 /// A conjunct of a quantifier's body that fixes the bound event's `ref`
@@ -225,6 +228,78 @@ pub(crate) fn date_ceiling(var: &str, body: &Expr) -> Option<DateFloor> {
         }
         _ => None,
     })
+}
+
+/// The conjuncts of a body.
+fn conjuncts(body: &Expr) -> &[Expr] {
+    match body {
+        Expr::And(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    }
+}
+
+/// A top-level conjunct of `body` of the form `no KIND P: … and VAR.date
+/// <= P.date and …` (or `<`, possibly shifted) in which that floor is the
+/// only conjunct mentioning `VAR`. Its events are then judged the same
+/// whatever `VAR` is bound to, and an earlier `VAR` only lowers the floor:
+/// when the conjunct is false for an event (some `P` holds), it is false
+/// for every event dated on or before it, and so is the body. Searching
+/// latest first, an `exists`/`no` can stop there.
+pub(crate) fn cutoff(var: &str, body: &Expr) -> Option<Expr> {
+    conjuncts(body)
+        .iter()
+        .find(|c| {
+            let Expr::Quant(q) = c else {
+                return false;
+            };
+            let (Some(p), Some(inner)) = (&q.var, &q.body) else {
+                return false;
+            };
+            if q.quantifier != Quantifier::No || p == var {
+                return false;
+            }
+            let mut mentioning = conjuncts(inner).iter().filter(|x| x.mentions(var));
+            match (mentioning.next(), mentioning.next()) {
+                (Some(only), None) => date_floor(p, only).is_some_and(
+                    |floor| matches!(&floor.expr.atom, DateAtom::EventDate(v) if v == var),
+                ),
+                _ => false,
+            }
+        })
+        .cloned()
+}
+
+impl Expr {
+    /// Whether the expression mentions the variable `var` anywhere (a
+    /// nested quantifier binding the same name counts as mentioning it).
+    fn mentions(&self, var: &str) -> bool {
+        let date = |d: &DateExpr| d.mentions(var);
+        match self {
+            Expr::Bool(_) => false,
+            Expr::And(items) | Expr::Or(items) => items.iter().any(|i| i.mentions(var)),
+            Expr::Not(inner) => inner.mentions(var),
+            Expr::Quant(q) => {
+                q.var.as_deref() == Some(var) || q.body.as_ref().is_some_and(|b| b.mentions(var))
+            }
+            Expr::Cadence(c) => date(&c.anchor) || date(&c.end),
+            Expr::Matches { var: v, .. } => v == var,
+            Expr::Presence { subject, .. } => match subject {
+                Subject::Fact(_) => false,
+                Subject::Until(v) | Subject::Ref(v) => v == var,
+            },
+            Expr::Within { event, anchor, .. } => date(event) || date(anchor),
+            Expr::CompareDates(left, _, right) => date(left) || date(right),
+            Expr::CompareStrings(left, _, right) => [left, right]
+                .iter()
+                .any(|s| matches!(s, StrRef::EventRef(v) if v == var)),
+        }
+    }
+}
+
+impl DateExpr {
+    fn mentions(&self, var: &str) -> bool {
+        !self.atom.free_of(var)
+    }
 }
 
 /// The value `VAR.ref` must equal for `body` to have a chance to hold: a
@@ -503,6 +578,7 @@ impl Expr {
             Expr::Quant(quant) => {
                 quant.floor = None;
                 quant.ceiling = None;
+                quant.cutoff = None;
                 found.push(quant.join.take());
                 if let Some(body) = &mut quant.body {
                     body.take_joins(found);

@@ -125,6 +125,9 @@ pub(crate) struct Ctx<'a> {
     /// The events of each kind indexed by `ref`, built on first use by a
     /// join (see `quantifiers`).
     pub(crate) indexes: HashMap<&'a str, Rc<RefIndex<'a>>>,
+    /// What a quantifier's body could need, by body and by which bound
+    /// events have a `ref` and an `until` (see `quantifiers`).
+    pub(crate) bounds: HashMap<(usize, u64), Rc<BTreeSet<String>>>,
 }
 
 impl Definition {
@@ -148,6 +151,7 @@ impl Definition {
             env: Vec::new(),
             explain,
             indexes: HashMap::new(),
+            bounds: HashMap::new(),
         };
         match &self.body {
             Body::Fact(expr) => {
@@ -198,6 +202,20 @@ impl<'a> Ctx<'a> {
                 needed: var.to_string(),
                 evidence: format!("variable `{var}` is not bound"),
             })
+    }
+
+    /// Which of the bound events have a `ref` and an `until`, two bits
+    /// each, with how many are bound; `None` for more than 30.
+    pub(crate) fn env_shape(&self) -> Option<u64> {
+        if self.env.len() > 30 {
+            return None;
+        }
+        let bits = self.env.iter().fold(0u64, |acc, (_, event)| {
+            (acc << 2)
+                | u64::from(event.reference.is_some())
+                | (u64::from(event.until.is_some()) << 1)
+        });
+        Some(bits | ((self.env.len() as u64) << 60))
     }
 
     /// An evidence sentence, built only when evidence is wanted.

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use pest::iterators::Pair;
 
 use super::ast::{
-    date_ceiling, date_floor, ref_join, Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind,
+    cutoff, date_ceiling, date_floor, ref_join, Body, Cadence, CmpOp, DateAtom, DateExpr, DefKind,
     Duration, Expr, Quant, Quantifier, Shift, StrRef, Subject, Unit,
 };
 use super::parser::{Rule, TemporalError};
@@ -223,13 +223,14 @@ impl<'a> Lowerer<'a> {
             }
             self.scope.pop();
         }
-        let (join, floor, ceiling) = match (&var, &body) {
+        let (join, floor, ceiling, cutoff) = match (&var, &body) {
             (Some(var), Some(body)) => (
                 ref_join(var, body),
                 date_floor(var, body),
                 date_ceiling(var, body),
+                self::cutoff(var, body).map(Box::new),
             ),
-            _ => (None, None, None),
+            _ => (None, None, None, None),
         };
         Ok(Expr::Quant(Box::new(Quant {
             quantifier,
@@ -239,6 +240,7 @@ impl<'a> Lowerer<'a> {
             join,
             floor,
             ceiling,
+            cutoff,
         })))
     }
 

@@ -39,6 +39,8 @@ pub(crate) struct RefIndex<'a> {
     by_ref: HashMap<&'a str, Vec<usize>>,
     with_ref: Vec<usize>,
     without_ref: Vec<usize>,
+    /// Whether some event of the kind has no `until`.
+    some_without_until: bool,
 }
 
 impl<'a> RefIndex<'a> {
@@ -47,8 +49,10 @@ impl<'a> RefIndex<'a> {
             by_ref: HashMap::new(),
             with_ref: Vec::new(),
             without_ref: Vec::new(),
+            some_without_until: false,
         };
         for (position, event) in events.iter().enumerate() {
+            index.some_without_until |= event.until.is_none();
             match &event.reference {
                 Some(r) => {
                     index.by_ref.entry(r.as_str()).or_default().push(position);
@@ -58,6 +62,22 @@ impl<'a> RefIndex<'a> {
             }
         }
         index
+    }
+}
+
+/// An optional attribute of an event.
+#[derive(Clone, Copy)]
+enum Attr {
+    Ref,
+    Until,
+}
+
+impl Attr {
+    fn name(self) -> &'static str {
+        match self {
+            Attr::Ref => "ref",
+            Attr::Until => "until",
+        }
     }
 }
 
@@ -124,6 +144,7 @@ impl<'a> Ctx<'a> {
         body: Body<'a>,
         stop: Option<Truth>,
         kind: &'a str,
+        cutoff: Option<&'a Expr>,
     ) -> Search<'a> {
         self.explaining(false, |ctx| {
             let mut found = Search::default();
@@ -131,7 +152,7 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .map(|(positions, hopeless)| (positions.peekable(), hopeless))
                 .collect();
-            let mut bound: Option<BTreeSet<String>> = None;
+            let mut bound: Option<Rc<BTreeSet<String>>> = None;
             let mut saturated = false;
             loop {
                 // The latest event of the sources still read.
@@ -175,10 +196,20 @@ impl<'a> Ctx<'a> {
                         {
                             let bound =
                                 bound.get_or_insert_with(|| ctx.possible_needed(body, kind));
+                            let bound: &BTreeSet<String> = bound;
                             saturated = bound.is_subset(&found.needed);
                         }
                     }
-                    Truth::False => {}
+                    Truth::False => {
+                        // The events left are dated on or before this one:
+                        // if the cutoff is false here, it is false for them.
+                        if let (Some(cutoff), Some(var)) = (cutoff, body.var) {
+                            let cut = ctx.with_bound(var, event, |ctx| ctx.judge(cutoff));
+                            if cut.truth == Truth::False {
+                                break;
+                            }
+                        }
+                    }
                 }
             }
             found
@@ -203,7 +234,8 @@ impl<'a> Ctx<'a> {
             _ => None,
         };
         let sources = self.candidates(quant, index.as_deref(), from..to);
-        let mut found = self.search(all, sources, body, Some(decisive), &quant.kind);
+        let cutoff = quant.cutoff.as_deref().filter(|_| !universal);
+        let mut found = self.search(all, sources, body, Some(decisive), &quant.kind, cutoff);
         if found.decided.is_none() {
             // The events a join or a bound skipped are false, not decisive:
             // without them the latest judged would be the latest of all.
@@ -318,23 +350,37 @@ impl<'a> Ctx<'a> {
     }
 
     /// Every fact or event attribute the body could need for some event of
-    /// `kind` bound to its variable, given the events bound around it: an
-    /// upper bound of the `needed` of any of its verdicts.
-    fn possible_needed(&self, body: Body<'a>, kind: &'a str) -> BTreeSet<String> {
+    /// `kind` bound to its variable, given the events bound around it and
+    /// the events of the request: an upper bound of the `needed` of any of
+    /// its verdicts.
+    /// The bound depends only on the body and on which bound events have
+    /// a `ref` and an `until` (the request is fixed): it is kept by both.
+    fn possible_needed(&mut self, body: Body<'a>, kind: &'a str) -> Rc<BTreeSet<String>> {
+        let (Some(var), Some(cond)) = (body.var, body.cond) else {
+            return Rc::new(BTreeSet::new());
+        };
+        let key = self
+            .env_shape()
+            .map(|shape| (std::ptr::from_ref(cond) as usize, shape));
+        if let Some(known) = key.and_then(|key| self.bounds.get(&key)) {
+            return known.clone();
+        }
         let mut out = BTreeSet::new();
-        if let (Some(var), Some(cond)) = (body.var, body.cond) {
-            let mut free = vec![(var, kind)];
-            self.gaps_of(cond, &mut free, &mut out);
+        let mut free = vec![(var, kind)];
+        self.gaps_of(cond, &mut free, &mut out);
+        let out = Rc::new(out);
+        if let Some(key) = key {
+            self.bounds.insert(key, out.clone());
         }
         out
     }
 
     /// What `expr` could need, with the variables of `free` bound to any
     /// event of their kind.
-    fn gaps_of<'e>(
-        &self,
-        expr: &'e Expr,
-        free: &mut Vec<(&'e str, &'e str)>,
+    fn gaps_of(
+        &mut self,
+        expr: &'a Expr,
+        free: &mut Vec<(&'a str, &'a str)>,
         out: &mut BTreeSet<String>,
     ) {
         match expr {
@@ -376,7 +422,7 @@ impl<'a> Ctx<'a> {
             Expr::CompareStrings(left, _, right) => {
                 for side in [left, right] {
                     match side {
-                        StrRef::EventRef(var) => self.var_gap(free, var, Some("ref"), out),
+                        StrRef::EventRef(var) => self.var_gap(free, var, Some(Attr::Ref), out),
                         StrRef::Fact(path) => self.str_fact_gap(path, out),
                     }
                 }
@@ -384,11 +430,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn date_gaps(&self, date: &DateExpr, free: &[(&str, &str)], out: &mut BTreeSet<String>) {
+    fn date_gaps(
+        &mut self,
+        date: &'a DateExpr,
+        free: &[(&'a str, &'a str)],
+        out: &mut BTreeSet<String>,
+    ) {
         match &date.atom {
             DateAtom::Today => {}
             DateAtom::EventDate(var) => self.var_gap(free, var, None, out),
-            DateAtom::EventUntil(var) => self.var_gap(free, var, Some("until"), out),
+            DateAtom::EventUntil(var) => self.var_gap(free, var, Some(Attr::Until), out),
             DateAtom::Fact(path) => {
                 if !matches!(self.req.fact(path), Some(FactValue::Date(_))) {
                     out.insert(path.clone());
@@ -404,32 +455,39 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// What reading `attr` (`ref`, `until`, or nothing but the binding) of
-    /// `var` could need.
+    /// What reading `attr` (or only the binding) of `var` could need: for
+    /// a variable of `free`, the attribute of its kind if some event of
+    /// that kind lacks it; for a bound one, if its event lacks it.
     fn var_gap(
-        &self,
-        free: &[(&str, &str)],
+        &mut self,
+        free: &[(&'a str, &'a str)],
         var: &str,
-        attr: Option<&str>,
+        attr: Option<Attr>,
         out: &mut BTreeSet<String>,
     ) {
-        if let Some((_, kind)) = free.iter().rev().find(|(name, _)| *name == var) {
+        if let Some(&(_, kind)) = free.iter().rev().find(|(name, _)| *name == var) {
             if let Some(attr) = attr {
-                out.insert(format!("{kind}.{attr}"));
+                let req = self.req;
+                let index = self.ref_index(kind, req.events_slice(kind));
+                let lacking = match attr {
+                    Attr::Ref => !index.without_ref.is_empty(),
+                    Attr::Until => index.some_without_until,
+                };
+                if lacking {
+                    out.insert(format!("{kind}.{}", attr.name()));
+                }
             }
             return;
         }
         match self.event(var) {
             Ok(event) => {
-                let missing = match attr {
-                    Some("ref") => event.reference.is_none(),
-                    Some(_) => event.until.is_none(),
+                let lacking = match attr {
+                    Some(Attr::Ref) => event.reference.is_none(),
+                    Some(Attr::Until) => event.until.is_none(),
                     None => false,
                 };
-                if missing {
-                    if let Some(attr) = attr {
-                        out.insert(format!("{}.{attr}", event.kind));
-                    }
+                if let (true, Some(attr)) = (lacking, attr) {
+                    out.insert(format!("{}.{}", event.kind, attr.name()));
                 }
             }
             Err(gap) => {
@@ -447,8 +505,8 @@ impl<'a> Ctx<'a> {
         count: usize,
         found: &Search<'a>,
         body: Body<'a>,
-    ) -> Judgement {
-        let scope = format!("{kind} on or before {}", self.today());
+    ) -> Verdict {
+        let scope = self.say(|| format!("{kind} on or before {}", self.today()));
         if !found.unknown.is_empty() {
             let question = if universal { "every" } else { "any" };
             let why = self.explain_unknowns(found, body);
@@ -501,7 +559,7 @@ impl<'a> Ctx<'a> {
         let req = self.req;
         let events: &'a [Event] = req.events_slice(kind);
         let all = vec![(Positions::Range(0..events.len()), false)];
-        let found = self.search(events, all, body, None, kind);
+        let found = self.search(events, all, body, None, kind, None);
         let mut needed = found.needed.clone();
         let mut instances = Vec::new();
         for event in &found.held {
