@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use super::ast::{DateAtom, DateExpr, Expr, JoinForm, Quant, Quantifier, StrRef, Subject};
-use super::eval::{cite, join_distinct, Ctx, Instance, Outcome, Truth, Verdict};
+use super::eval::{cite, join_distinct, Ctx, Instance, Judgement, Outcome, Truth};
 use crate::dates::format_date;
 use crate::request::{Event, FactValue};
 
@@ -176,8 +176,8 @@ impl<'a> Ctx<'a> {
                 let Some(event) = all.get(position) else {
                     break;
                 };
-                let verdict = ctx.judge_event(body, event);
-                if Some(verdict.truth) == stop {
+                let judgement = ctx.judge_event(body, event);
+                if Some(judgement.truth) == stop {
                     found.decided = Some(event);
                     return found;
                 }
@@ -496,7 +496,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The verdict when no event decided: unknown if any was undecided,
+    /// The judgement when no event decided: unknown if any was undecided,
     /// otherwise true for `all` (`universal`) and false for `exists`.
     fn settle(
         &mut self,
@@ -505,7 +505,7 @@ impl<'a> Ctx<'a> {
         count: usize,
         found: &Search<'a>,
         body: Body<'a>,
-    ) -> Verdict {
+    ) -> Judgement {
         let scope = self.say(|| format!("{kind} on or before {}", self.today()));
         if !found.unknown.is_empty() {
             let question = if universal { "every" } else { "any" };
