@@ -5,7 +5,10 @@
 //! the bundle's policies use — literals, `context.…` attributes, `action`,
 //! `&&`, `||`, `!`, comparisons, `contains`, `containsAll`, `containsAny`,
 //! `isEmpty`, set literals and `if … then … else`. Anything else is
-//! [`Cond::Opaque`], read as unknown, which can therefore only fail closed.
+//! [`Cond::Opaque`]: a rule with such a part is decided by Cedar itself
+//! (`pdao check` lists it), with this tree as its three-valued fallback,
+//! which reads the opaque part as unknown and can therefore only fail
+//! closed.
 
 use std::collections::BTreeSet;
 
@@ -56,6 +59,24 @@ impl Cond {
     /// Compiles a Cedar JSON (EST) expression.
     pub(crate) fn from_est(value: &Value) -> Cond {
         compile(value).unwrap_or_else(|| Cond::Opaque(paths_in(value)))
+    }
+
+    /// Whether pdao's compiled evaluator understands all of it (no
+    /// [`Cond::Opaque`] part).
+    pub(crate) fn is_supported(&self) -> bool {
+        match self {
+            Cond::Opaque(_) => false,
+            Cond::Lit(_) | Cond::Action | Cond::Context(_) => true,
+            Cond::Not(a) | Cond::IsEmpty(a) => a.is_supported(),
+            Cond::And(a, b)
+            | Cond::Or(a, b)
+            | Cond::Cmp(_, a, b)
+            | Cond::Contains(a, b)
+            | Cond::ContainsAll(a, b)
+            | Cond::ContainsAny(a, b) => a.is_supported() && b.is_supported(),
+            Cond::Set(items) => items.iter().all(Cond::is_supported),
+            Cond::If(c, t, e) => c.is_supported() && t.is_supported() && e.is_supported(),
+        }
     }
 
     /// Every `context.…` path the expression reads.

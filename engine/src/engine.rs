@@ -1,7 +1,7 @@
 //! The engine: a loaded bundle prepared for deciding — the front door of
 //! the decision pipeline in `decide/`.
 
-use crate::decide::{Evaluation, Pipeline};
+use crate::decide::{EngineOptions, Evaluation, Pipeline};
 use crate::decision::Decision;
 use crate::error::{BundleError, RequestError};
 use crate::load::Bundle;
@@ -51,8 +51,41 @@ impl Engine {
     /// # Ok::<(), pdao::BundleError>(())
     /// ```
     pub fn new(bundle: Bundle) -> Engine {
-        let pipeline = Pipeline::new(&bundle);
+        Engine::with_options(bundle, EngineOptions::default())
+    }
+
+    /// [`Engine::new`] with options: which evaluator decides the rules —
+    /// the compiled evaluator (the default) or Cedar, the reference. Both
+    /// give byte-identical decisions (tested).
+    ///
+    /// ```
+    /// use pdao::{Bundle, Engine, EngineOptions, Evaluator};
+    ///
+    /// let request = r#"{"jurisdiction": "hangzhou", "date": "2024-05-01", "action": "apply"}"#;
+    /// let compiled = Engine::embedded()?;
+    /// let cedar = Engine::with_options(
+    ///     Bundle::embedded()?,
+    ///     EngineOptions::default().evaluator(Evaluator::Cedar),
+    /// );
+    /// assert_eq!(compiled.decide_json(request)?, cedar.decide_json(request)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_options(bundle: Bundle, options: EngineOptions) -> Engine {
+        let pipeline = Pipeline::new(&bundle, options);
         Engine { bundle, pipeline }
+    }
+
+    /// The options it decides with.
+    ///
+    /// ```
+    /// use pdao::{Engine, Evaluator};
+    ///
+    /// let engine = Engine::embedded()?;
+    /// assert_eq!(engine.options().evaluator, Evaluator::Compiled);
+    /// # Ok::<(), pdao::BundleError>(())
+    /// ```
+    pub fn options(&self) -> EngineOptions {
+        self.pipeline.options()
     }
 
     /// Prepares every chain, epoch and action now rather than on first use,

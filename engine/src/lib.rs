@@ -24,7 +24,7 @@ pub mod temporal;
 pub mod testing;
 mod vocabulary;
 
-pub use decide::{Evaluation, RuleOutcome};
+pub use decide::{EngineOptions, Evaluation, Evaluator, RuleOutcome};
 pub use decision::{
     Decision, LayerReport, LayerStatus, Obligation, Overridden, Reason, ReasonEffect, Source,
     Verdict,

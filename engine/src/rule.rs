@@ -97,6 +97,8 @@ pub struct Rule {
     /// What the rule reads from `context`, parsed once at load, in the
     /// order of the paths.
     pub(crate) reads: Vec<Read>,
+    /// Whether the compiled evaluator decides it (see [`Rule::is_compiled`]).
+    pub(crate) compiled: bool,
 }
 
 impl Rule {
@@ -119,6 +121,20 @@ impl Rule {
             Read::Temporal(name) => Some(name.as_str()),
             _ => None,
         })
+    }
+
+    /// Whether pdao's compiled evaluator decides the rule. When not, its
+    /// policy uses a construct the evaluator does not support (or a
+    /// principal or resource scope), and Cedar decides it: `pdao check`
+    /// lists such rules.
+    ///
+    /// ```
+    /// let bundle = pdao::Bundle::embedded()?;
+    /// assert!(bundle.rules().iter().all(|rule| rule.is_compiled()));
+    /// # Ok::<(), pdao::BundleError>(())
+    /// ```
+    pub fn is_compiled(&self) -> bool {
+        self.compiled
     }
 
     /// Whether the rule has no condition at all: it decides on every request
@@ -329,6 +345,16 @@ pub(crate) fn compile_rule(
         c.context_paths(&mut paths);
     }
     let reads = paths.iter().map(|p| Read::of_path(p)).collect();
+    let unscoped = |key: &str| {
+        est.get(key)
+            .and_then(|scope| scope.get("op"))
+            .and_then(Value::as_str)
+            == Some("All")
+    };
+    let compiled = unscoped("principal")
+        && unscoped("resource")
+        && guard.iter().all(Cond::is_supported)
+        && condition.as_ref().is_none_or(Cond::is_supported);
 
     Ok(Rule {
         id,
@@ -355,6 +381,7 @@ pub(crate) fn compile_rule(
         decides_probe,
         applies_probe,
         reads,
+        compiled,
     })
 }
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use pdao::{Bundle, Decision, Engine, Request, Verdict, Vocabulary};
+use pdao::{Bundle, Decision, Engine, EngineOptions, Evaluator, Request, Verdict, Vocabulary};
 
 /// The repository's `policies/` folder (the fuzzers run where they were built).
 pub fn policies_dir() -> PathBuf {
@@ -22,6 +22,41 @@ pub fn engine() -> &'static Engine {
         Ok(engine) => engine,
         Err(e) => panic!("the embedded bundle does not load: {e}"),
     })
+}
+
+/// The engine on the embedded bundle that decides through Cedar (the
+/// reference the compiled evaluator is checked against), built once.
+pub fn reference_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| match Bundle::embedded() {
+        Ok(bundle) => Engine::with_options(
+            bundle,
+            EngineOptions::default().evaluator(Evaluator::Cedar),
+        ),
+        Err(e) => panic!("the embedded bundle does not load: {e}"),
+    })
+}
+
+/// Decides `text` with the compiled evaluator and through Cedar: both
+/// refuse it alike, or both give the same outcome for every rule and
+/// byte-identical decision JSON.
+pub fn compare_evaluators(text: &str) {
+    let (compiled, reference) = (engine(), reference_engine());
+    match (compiled.parse_request(text), reference.parse_request(text)) {
+        (Ok(request), Ok(same)) => {
+            assert_eq!(request, same);
+            let ours = compiled.evaluate(&request);
+            let cedar = reference.evaluate(&request);
+            assert_eq!(ours.outcomes, cedar.outcomes, "rule outcomes differ on {text}");
+            assert_eq!(
+                ours.decision.to_json_pretty(),
+                cedar.decision.to_json_pretty(),
+                "decision JSON differs on {text}"
+            );
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("one engine refused the request: {a:?} / {b:?}"),
+    }
 }
 
 /// The vocabulary of the embedded bundle (with its actions and jurisdictions).

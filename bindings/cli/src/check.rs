@@ -44,6 +44,18 @@ pub fn run(dir: Option<&Path>, catalog: Option<&Path>, seeds: Option<&Path>) -> 
         };
         out!("  {:<10} {count:>3} policies{status}", layer.id);
     }
+    // Policies using a construct the compiled evaluator does not support:
+    // Cedar decides them (said only when there are any).
+    let by_cedar: Vec<&pdao::Rule> = bundle.rules().iter().filter(|r| !r.is_compiled()).collect();
+    if !by_cedar.is_empty() {
+        out!(
+            "decided by Cedar (a construct the compiled evaluator does not support): {} policies",
+            by_cedar.len()
+        );
+        for rule in by_cedar {
+            out!("  {} ({}:{})", rule.id, rule.file, rule.line);
+        }
+    }
     if let Some(seeds) = seeds {
         let problems = verify_quotes(&bundle, seeds);
         if problems.is_empty() {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use pdao::{Bundle, Engine};
+use pdao::{Bundle, Engine, EngineOptions, Evaluator};
 
 /// Policy-as-code compliance engine for public-data authorised operation.
 ///
@@ -32,17 +32,47 @@ struct Cli {
     command: Command,
 }
 
+/// `--reference cedar`: decide through Cedar instead of the compiled evaluator.
+#[derive(clap::Args, Clone, Copy)]
+struct ReferenceArg {
+    /// Decide through Cedar, the reference, instead of pdao's compiled
+    /// evaluator (the decisions are the same; for audits that want the
+    /// reference path).
+    #[arg(long, value_enum, value_name = "EVALUATOR")]
+    reference: Option<Reference>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+enum Reference {
+    /// Cedar's authorizer.
+    Cedar,
+}
+
+impl ReferenceArg {
+    /// The engine options it asks for.
+    fn options(self) -> EngineOptions {
+        match self.reference {
+            Some(Reference::Cedar) => EngineOptions::default().evaluator(Evaluator::Cedar),
+            None => EngineOptions::default(),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Print the decision JSON for a request (FILE, or - / nothing for stdin).
     Decide {
         /// Request JSON file; `-` or absent reads standard input.
         file: Option<PathBuf>,
+        #[command(flatten)]
+        reference: ReferenceArg,
     },
     /// Print the decision as a readable tree with citations.
     Explain {
         /// Request JSON file; `-` or absent reads standard input.
         file: Option<PathBuf>,
+        #[command(flatten)]
+        reference: ReferenceArg,
     },
     /// Load and validate a bundle; report every problem with file and line.
     Check {
@@ -109,6 +139,8 @@ enum Command {
         /// Also report, per layer, the rules the cases exercise deciding and holding.
         #[arg(long)]
         coverage: bool,
+        #[command(flatten)]
+        reference: ReferenceArg,
     },
     /// Change impact of a bundle edit: changed rules and the requests whose decision changes.
     ///
@@ -179,8 +211,18 @@ enum LogCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Decide { file } => decide(cli.policies.as_deref(), file.as_deref(), false),
-        Command::Explain { file } => decide(cli.policies.as_deref(), file.as_deref(), true),
+        Command::Decide { file, reference } => decide(
+            cli.policies.as_deref(),
+            file.as_deref(),
+            reference.options(),
+            false,
+        ),
+        Command::Explain { file, reference } => decide(
+            cli.policies.as_deref(),
+            file.as_deref(),
+            reference.options(),
+            true,
+        ),
         Command::Check {
             dir,
             catalog,
@@ -204,9 +246,16 @@ fn main() -> ExitCode {
             json,
             format,
             coverage,
+            reference,
         } => {
             let format = if json { test_cmd::Format::Json } else { format };
-            test_cmd::run(cli.policies.as_deref(), &dirs, format, coverage)
+            test_cmd::run(
+                cli.policies.as_deref(),
+                &dirs,
+                format,
+                coverage,
+                reference.options(),
+            )
         }
         Command::Diff {
             old,
@@ -297,7 +346,12 @@ fn read_stdin() -> Result<(String, String), u8> {
         })
 }
 
-fn decide(policies: Option<&Path>, file: Option<&Path>, explain: bool) -> u8 {
+fn decide(
+    policies: Option<&Path>,
+    file: Option<&Path>,
+    options: EngineOptions,
+    explain: bool,
+) -> u8 {
     let (name, text) = match read_input(file) {
         Ok(input) => input,
         Err(code) => return code,
@@ -306,7 +360,7 @@ fn decide(policies: Option<&Path>, file: Option<&Path>, explain: bool) -> u8 {
         Ok(bundle) => bundle,
         Err(code) => return code,
     };
-    let engine = Engine::new(bundle);
+    let engine = Engine::with_options(bundle, options);
     match engine.decide_json(&text) {
         Ok(decision) => {
             let text = if explain {

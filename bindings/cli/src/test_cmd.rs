@@ -23,7 +23,13 @@ pub enum Format {
 
 /// Exit: 0 every case passed, 1 a case failed, no case was found, or the
 /// bundle or a directory could not be read.
-pub fn run(policies: Option<&Path>, dirs: &[PathBuf], format: Format, coverage: bool) -> u8 {
+pub fn run(
+    policies: Option<&Path>,
+    dirs: &[PathBuf],
+    format: Format,
+    coverage: bool,
+    options: pdao::EngineOptions,
+) -> u8 {
     let default = [PathBuf::from("policies")];
     let dirs: &[PathBuf] = if dirs.is_empty() { &default } else { dirs };
     // The bundle: --policies, else the first directory when it is a bundle,
@@ -70,7 +76,7 @@ pub fn run(policies: Option<&Path>, dirs: &[PathBuf], format: Format, coverage: 
         );
         return 1;
     }
-    let engine = Engine::new(bundle);
+    let engine = Engine::with_options(bundle, options);
     let result = run_cases(&engine, &files);
     if format == Format::Junit {
         crate::write_stdout(&result.to_junit(coverage));

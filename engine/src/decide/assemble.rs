@@ -18,8 +18,8 @@ use crate::load::Bundle;
 use crate::request::Request;
 use crate::rule::{Attaches, Rule};
 
+use super::evaluate::RuleState;
 use super::facts::Facts;
-use super::fallback::RuleState;
 use super::locate::{Chain, Epoch};
 
 /// Assembles the decisions of one bundle.

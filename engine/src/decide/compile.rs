@@ -1,12 +1,17 @@
 //! Preparing a policy set. Each set the engine decides with — one chain,
 //! one epoch, one action — is prepared once, on first use: the rules in
 //! force for the action in decision order, the temporal definitions they
-//! read, Cedar's policy set of their probes ([`super::cedar::CedarSet`]),
-//! and each rule's conditions linked to *slots* (one per fact, temporal
-//! definition or `materials` the set reads) for three-valued evaluation
-//! without lookups by name.
+//! read, and each rule's conditions linked to *slots* (one per fact,
+//! temporal definition or `materials` the set reads), so that the compiled
+//! evaluator (`evaluate.rs`) needs no Cedar context, no entity store and no
+//! lookups by name. A rule whose policy uses a construct the evaluator does
+//! not support (`Rule::is_compiled` false) is decided by Cedar, whose
+//! policy set of those rules' probes ([`super::cedar::CedarSet`]) is built
+//! here too; under `Evaluator::Cedar` every rule is, with a set of all the
+//! probes built on first use.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use crate::condition::{Compare, Cond, Read, Val};
 use crate::load::Bundle;
@@ -62,6 +67,8 @@ pub(crate) struct Program {
     pub(crate) guard: Vec<Node>,
     /// A requirement's condition.
     pub(crate) condition: Option<Node>,
+    /// Whether the compiled evaluator decides it; if not, Cedar does.
+    pub(crate) compiled: bool,
 }
 
 /// A compiled policy set: one chain, epoch and action.
@@ -75,8 +82,14 @@ pub(crate) struct Compiled {
     pub(crate) names: HashMap<String, usize>,
     /// What each slot holds.
     pub(crate) slots: Vec<Slot>,
-    /// Cedar's set of the rules' probes.
+    /// The action.
+    action: String,
+    /// Cedar's set of the probes of the rules the compiled evaluator does
+    /// not decide (empty for today's bundle).
     pub(crate) cedar: CedarSet,
+    /// Cedar's set of every rule's probes, for `Evaluator::Cedar`; built on
+    /// first use.
+    reference: OnceLock<CedarSet>,
 }
 
 impl Compiled {
@@ -118,14 +131,29 @@ impl Compiled {
             .map(|(r, rule)| linker.program(r, rule))
             .collect();
         let slots = linker.slots;
-        let cedar = CedarSet::new(bundle, action, &rules);
+        let by_cedar: Vec<usize> = programs
+            .iter()
+            .filter(|p| !p.compiled)
+            .map(|p| p.rule)
+            .collect();
+        let cedar = CedarSet::new(bundle, action, &by_cedar);
         Compiled {
             programs,
             definitions,
             names,
             slots,
+            action: action.to_string(),
             cedar,
+            reference: OnceLock::new(),
         }
+    }
+
+    /// Cedar's set of every rule's probes (the reference path).
+    pub(crate) fn reference(&self, bundle: &Bundle) -> &CedarSet {
+        self.reference.get_or_init(|| {
+            let rules: Vec<usize> = self.programs.iter().map(|p| p.rule).collect();
+            CedarSet::new(bundle, &self.action, &rules)
+        })
     }
 }
 
@@ -142,6 +170,7 @@ impl Linker<'_> {
             rule: index,
             guard: rule.guard.iter().map(|c| self.node(c)).collect(),
             condition: rule.condition.as_ref().map(|c| self.node(c)),
+            compiled: rule.is_compiled(),
         }
     }
 

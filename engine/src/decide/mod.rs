@@ -6,17 +6,20 @@
 //!    ([`compile`] prepares it once, on first use);
 //! 2. [`facts`] — the request's values as the set's slots read them, and
 //!    the temporal definitions, decided on first read;
-//! 3. [`cedar`] — Cedar's context, the rules' probes as a typed map, and
-//!    the authorizer call;
-//! 4. [`fallback`] — three-valued re-evaluation of the rules Cedar could
-//!    not evaluate because a fact was missing;
+//! 3. [`evaluate`] — each rule three-valued by the compiled evaluator, over
+//!    the slots;
+//! 4. [`cedar`] — for the rules the compiled evaluator does not support,
+//!    and for every rule under [`Evaluator::Cedar`]: Cedar's context, the
+//!    rules' probes as a typed map, and the authorizer call, with
+//!    [`evaluate`] as the three-valued fallback where Cedar errs on a
+//!    missing fact;
 //! 5. [`assemble`] — reasons, coverage, obligations, layer report.
 
 mod assemble;
 mod cedar;
 mod compile;
+mod evaluate;
 mod facts;
-mod fallback;
 mod locate;
 
 use std::collections::HashMap;
@@ -29,9 +32,47 @@ use crate::rule::{Attaches, Effect};
 use assemble::{engine_reason, Assembler};
 use cedar::Cedar;
 use compile::Compiled;
+use evaluate::{cedar_state, rule_state, RuleState};
 use facts::Facts;
-use fallback::{cedar_state, rule_state, RuleState};
 use locate::{locate, Chain};
+
+/// Which evaluator decides the rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Evaluator {
+    /// pdao's compiled evaluator; Cedar only for the rules it does not
+    /// support (`pdao check` lists them; today none). The default.
+    #[default]
+    Compiled,
+    /// Cedar's authorizer for every rule, the compiled evaluator only where
+    /// Cedar errs on a missing fact: the reference the compiled evaluator
+    /// is tested against, for audits that want it (`--reference cedar`).
+    Cedar,
+}
+
+/// How an [`Engine`](crate::Engine) decides.
+///
+/// ```
+/// use pdao::{Bundle, Engine, EngineOptions, Evaluator};
+///
+/// let options = EngineOptions::default().evaluator(Evaluator::Cedar);
+/// let engine = Engine::with_options(Bundle::embedded()?, options);
+/// assert_eq!(engine.options().evaluator, Evaluator::Cedar);
+/// # Ok::<(), pdao::BundleError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EngineOptions {
+    /// Which evaluator decides the rules.
+    pub evaluator: Evaluator,
+}
+
+impl EngineOptions {
+    /// These options with `evaluator`.
+    pub fn evaluator(mut self, evaluator: Evaluator) -> Self {
+        self.evaluator = evaluator;
+        self
+    }
+}
 
 /// One rule's outcome on a request, for coverage and tools.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,19 +96,25 @@ pub struct Evaluation {
     pub outcomes: Vec<RuleOutcome>,
 }
 
-/// The prepared chains and Cedar's authorizer: everything an engine
-/// decides with besides its bundle.
+/// The prepared chains, Cedar's authorizer and the options: everything an
+/// engine decides with besides its bundle.
 pub(crate) struct Pipeline {
     chains: HashMap<String, Chain>,
     cedar: Cedar,
+    options: EngineOptions,
 }
 
 impl Pipeline {
-    pub(crate) fn new(bundle: &Bundle) -> Self {
+    pub(crate) fn new(bundle: &Bundle, options: EngineOptions) -> Self {
         Pipeline {
             chains: locate::chains(bundle),
             cedar: Cedar::new(),
+            options,
         }
+    }
+
+    pub(crate) fn options(&self) -> EngineOptions {
+        self.options
     }
 
     /// Prepares every chain, epoch and action now.
@@ -75,7 +122,10 @@ impl Pipeline {
         for chain in self.chains.values() {
             for epoch in &chain.epochs {
                 for action in epoch.actions.keys() {
-                    epoch.compiled(bundle, chain, action);
+                    let compiled = epoch.compiled(bundle, chain, action);
+                    if let (Some(compiled), Evaluator::Cedar) = (compiled, self.options.evaluator) {
+                        compiled.reference(bundle);
+                    }
                 }
             }
         }
@@ -138,16 +188,23 @@ impl Pipeline {
         Evaluation { decision, outcomes }
     }
 
-    /// Each rule's state, in decision order: Cedar's outcome where it
-    /// decided, the three-valued fallback where it erred or could not run
-    /// (then also why, which makes the decision an evaluation error).
+    /// Each rule's state, in decision order: the compiled evaluator's, or
+    /// for the rules Cedar decides, Cedar's outcome where it decided and
+    /// the three-valued fallback where it erred or could not run (then also
+    /// why, which makes the decision an evaluation error).
     fn rule_states(
         &self,
         bundle: &Bundle,
         compiled: &Compiled,
         facts: &Facts,
     ) -> (Vec<(usize, RuleState)>, Option<String>) {
-        let (found, failed) = match self.cedar.run(&compiled.cedar, facts) {
+        let reference = self.options.evaluator == Evaluator::Cedar;
+        let set = if reference {
+            compiled.reference(bundle)
+        } else {
+            &compiled.cedar
+        };
+        let (found, failed) = match self.cedar.run(set, facts) {
             Ok(found) => (Some(found), None),
             Err(message) => (None, Some(message)),
         };
@@ -156,10 +213,11 @@ impl Pipeline {
             let Some(rule) = bundle.rules.get(program.rule) else {
                 continue;
             };
-            let state = match found
+            let by_cedar = found
                 .as_ref()
-                .filter(|found| !found.errored.contains(&program.rule))
-            {
+                .filter(|_| reference || !program.compiled)
+                .filter(|found| !found.errored.contains(&program.rule));
+            let state = match by_cedar {
                 Some(found) => cedar_state(program.rule, rule, found),
                 None => rule_state(program, rule, facts),
             };

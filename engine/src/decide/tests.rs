@@ -42,7 +42,10 @@ fn kleene_fallback_agrees_with_cedar_wherever_cedar_decides() {
         let located = locate(bundle, &pipeline.chains, request).unwrap();
         let compiled = located.compiled.unwrap();
         let facts = Facts::new(request, bundle, compiled);
-        let found = pipeline.cedar.run(&compiled.cedar, &facts).unwrap();
+        let found = pipeline
+            .cedar
+            .run(compiled.reference(bundle), &facts)
+            .unwrap();
         for program in &compiled.programs {
             if found.errored.contains(&program.rule) {
                 continue;
@@ -76,9 +79,12 @@ fn probes_that_cannot_join_their_set_make_the_decision_an_evaluation_error() {
     let request = engine.parse_request(&text).unwrap();
     assert!(engine.decide(&request).is_allow());
 
-    // A fresh engine, whose set for this request is built here with one
-    // rule twice: the second copy's probe ids are taken.
-    let engine = Engine::embedded().unwrap();
+    // A fresh engine deciding through Cedar, whose set for this request is
+    // built here with one rule twice: the second copy's probe ids are taken.
+    let engine = Engine::with_options(
+        Bundle::embedded().unwrap(),
+        EngineOptions::default().evaluator(Evaluator::Cedar),
+    );
     let (bundle, pipeline) = pipeline(&engine);
     let chain = &pipeline.chains[request.jurisdiction()];
     let epoch = chain.epoch(request.date()).unwrap();

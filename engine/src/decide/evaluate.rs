@@ -1,14 +1,17 @@
-//! Three-valued (Kleene) evaluation of a rule, for the rules Cedar could
-//! not evaluate because a fact was missing or of another type. Cedar stops
-//! at the first error, so `unknown && false` is an error in Cedar although
-//! its value is `false` whatever the unknown is. Here each rule's guard and
-//! condition are evaluated with the one [`Tri`] logic: a fact the request
-//! does not give is unknown; `false ∧ unknown = false` and
-//! `true ∨ unknown = true`, so a missing fact that cannot change the outcome
-//! is not reported; an unknown that decides is reported with the facts it
-//! needs, and the rule fails closed. A construct this evaluator does not
-//! understand is unknown, so it can only ever fail closed. Where Cedar
-//! decides a rule, this evaluator reaches the same outcome (tested).
+//! The compiled evaluator: each rule's guard and condition, linked to slots
+//! when the set was prepared (`compile.rs`), evaluated three-valued with the
+//! one [`Tri`] logic from the start — no Cedar context, no entity store. A
+//! fact the request does not give (or of another type) is unknown;
+//! `false ∧ unknown = false` and `true ∨ unknown = true`, so a missing fact
+//! that cannot change the outcome is not reported; an unknown that decides
+//! is reported with the facts it needs, and the rule fails closed. Where
+//! every fact is given this is Cedar's semantics: the differential tests
+//! decide every golden case and generated requests both ways.
+//!
+//! Where Cedar decides (rules using a construct this evaluator does not
+//! support, or every rule under `Evaluator::Cedar`) and errs because a fact
+//! is missing, this evaluator is the fallback: what it does not understand
+//! is unknown, so it can only ever fail closed.
 
 use std::collections::BTreeSet;
 
