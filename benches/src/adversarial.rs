@@ -389,11 +389,12 @@ pub fn cases(n: usize) -> Vec<Case> {
             "hangzhou",
             "sign_agreement",
             json!({ "scenario": { "id": "sc" } }),
-            (0..n)
-                .map(|i| {
-                    let kind = ["security_review", "result_published", "grant_determined"][i % 3];
-                    event(kind, day(i), r("other", i), None)
-                })
+            ["security_review", "result_published", "grant_determined"]
+                .into_iter()
+                .cycle()
+                .take(n)
+                .enumerate()
+                .map(|(i, kind)| event(kind, day(i), r("other", i), None))
                 .collect(),
         ),
     );
@@ -405,18 +406,21 @@ pub fn cases(n: usize) -> Vec<Case> {
             "hangzhou",
             "apply",
             json!({}),
-            (0..n)
-                .map(|i| {
-                    let kind = [
-                        "security_incident",
-                        "audit_report",
-                        "financial_report",
-                        "call_notice",
-                    ][i % 4];
-                    let until = (kind == "call_notice").then(|| day(i));
-                    event(kind, day(i / 4), None, until.as_deref())
-                })
-                .collect(),
+            [
+                "security_incident",
+                "audit_report",
+                "financial_report",
+                "call_notice",
+            ]
+            .into_iter()
+            .cycle()
+            .take(n)
+            .enumerate()
+            .map(|(i, kind)| {
+                let until = (kind == "call_notice").then(|| day(i));
+                event(kind, day(i / 4), None, until.as_deref())
+            })
+            .collect(),
         ),
     );
     // Large in other ways than events.
@@ -428,13 +432,9 @@ pub fn cases(n: usize) -> Vec<Case> {
             "zhejiang",
             "use_product",
             json!({
-                "materials": (0..1000)
-                    .map(|i| ["application_form", "audit_report", "financial_report", "security_commitment", "risk_self_assessment"][i % 5])
-                    .collect::<Vec<_>>(),
+                "materials": cycled(&["application_form", "audit_report", "financial_report", "security_commitment", "risk_self_assessment"], 1000),
                 "agreement": {
-                    "clauses": (0..1000)
-                        .map(|i| ["rights_obligations", "scope", "term", "revenue_method", "data_security"][i % 5])
-                        .collect::<Vec<_>>(),
+                    "clauses": cycled(&["rights_obligations", "scope", "term", "revenue_method", "data_security"], 1000),
                 },
                 "product": {
                     "approved_scenarios": (0..1000)
@@ -446,4 +446,9 @@ pub fn cases(n: usize) -> Vec<Case> {
         ),
     );
     out
+}
+
+/// `n` items taken from `items` in turn.
+fn cycled<'a>(items: &[&'a str], n: usize) -> Vec<&'a str> {
+    items.iter().copied().cycle().take(n).collect()
 }
