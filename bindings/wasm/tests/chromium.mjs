@@ -22,11 +22,15 @@ const ARGS = [
 export async function openChromium(t, origin) {
   assert.ok(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (scripts/test installs Debian's chromium)`);
   const profile = mkdtempSync(join(tmpdir(), "pdao-chromium-"));
-  t.after(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1000 },
   });
-  t.after(() => context.close());
+  // One hook, in this order: Chromium writes into its profile until it has
+  // exited, so removing the profile first can fail with ENOTEMPTY.
+  t.after(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems = [];
   const offsite = [];
