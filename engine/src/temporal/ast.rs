@@ -181,26 +181,7 @@ pub(crate) struct DateFloor {
 /// `X` free of `VAR`. An event of `VAR` dated before the bound makes that
 /// conjunct, and so the body, false: an `exists`/`no` need not judge it.
 pub(crate) fn date_floor(var: &str, body: &Expr) -> Option<DateFloor> {
-    let conjuncts = match body {
-        Expr::And(items) => items.as_slice(),
-        other => std::slice::from_ref(other),
-    };
-    let own = |d: &DateExpr| d.shifts.is_empty() && d.atom == DateAtom::EventDate(var.to_string());
-    let free = |d: &DateExpr| d.atom.free_of(var);
-    conjuncts.iter().find_map(|c| match c {
-        Expr::CompareDates(left, op, right) => {
-            let (bound, strict) = match op {
-                CmpOp::Ge | CmpOp::Gt if own(left) && free(right) => (right, *op == CmpOp::Gt),
-                CmpOp::Le | CmpOp::Lt if own(right) && free(left) => (left, *op == CmpOp::Lt),
-                _ => return None,
-            };
-            Some(DateFloor {
-                expr: bound.clone(),
-                strict,
-            })
-        }
-        _ => None,
-    })
+    date_bound(var, body, true)
 }
 
 /// A top-level conjunct of `body` bounding `VAR.date` from above:
@@ -208,25 +189,48 @@ pub(crate) fn date_floor(var: &str, body: &Expr) -> Option<DateFloor> {
 /// `X` free of `VAR`. An event of `VAR` dated after the bound makes that
 /// conjunct, and so the body, false: an `exists`/`no` need not judge it.
 pub(crate) fn date_ceiling(var: &str, body: &Expr) -> Option<DateFloor> {
+    date_bound(var, body, false)
+}
+
+/// The first top-level conjunct comparing `VAR.date` with a date free of
+/// `VAR`, read as `VAR.date OP X` (the sides swapped when `VAR.date` is on
+/// the right), that bounds it from below (`from_below`) or from above.
+fn date_bound(var: &str, body: &Expr, from_below: bool) -> Option<DateFloor> {
     let conjuncts = match body {
         Expr::And(items) => items.as_slice(),
         other => std::slice::from_ref(other),
     };
     let own = |d: &DateExpr| d.shifts.is_empty() && d.atom == DateAtom::EventDate(var.to_string());
     let free = |d: &DateExpr| d.atom.free_of(var);
-    conjuncts.iter().find_map(|c| match c {
-        Expr::CompareDates(left, op, right) => {
-            let (bound, strict) = match op {
-                CmpOp::Le | CmpOp::Lt if own(left) && free(right) => (right, *op == CmpOp::Lt),
-                CmpOp::Ge | CmpOp::Gt if own(right) && free(left) => (left, *op == CmpOp::Gt),
-                _ => return None,
+    conjuncts.iter().find_map(|c| {
+        let Expr::CompareDates(left, op, right) = c else {
+            return None;
+        };
+        let (op, bound) = if own(left) && free(right) {
+            (*op, right)
+        } else if own(right) && free(left) {
+            let swapped = match op {
+                CmpOp::Ge => CmpOp::Le,
+                CmpOp::Gt => CmpOp::Lt,
+                CmpOp::Le => CmpOp::Ge,
+                CmpOp::Lt => CmpOp::Gt,
+                other => *other,
             };
-            Some(DateFloor {
-                expr: bound.clone(),
-                strict,
-            })
-        }
-        _ => None,
+            (swapped, left)
+        } else {
+            return None;
+        };
+        let (lower, strict) = match op {
+            CmpOp::Ge => (true, false),
+            CmpOp::Gt => (true, true),
+            CmpOp::Le => (false, false),
+            CmpOp::Lt => (false, true),
+            _ => return None,
+        };
+        (lower == from_below).then(|| DateFloor {
+            expr: bound.clone(),
+            strict,
+        })
     })
 }
 
