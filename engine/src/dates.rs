@@ -70,7 +70,35 @@ pub fn last_day(start: NaiveDate, months: i64) -> NaiveDate {
 
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(date: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    let mut text = String::with_capacity(10);
+    push_date(&mut text, date);
+    text
+}
+
+/// Appends `date` as `YYYY-MM-DD` (what `format!("{:04}-{:02}-{:02}")`
+/// writes, without the formatting machinery: explanations write many dates).
+pub fn push_date(text: &mut String, date: NaiveDate) {
+    let year = date.year();
+    let digits = match u32::try_from(year) {
+        Ok(digits) if digits <= 9999 => digits,
+        _ => {
+            text.push_str(&format!("{year:04}-{:02}-{:02}", date.month(), date.day()));
+            return;
+        }
+    };
+    push_digits(text, digits, 4);
+    text.push('-');
+    push_digits(text, date.month(), 2);
+    text.push('-');
+    push_digits(text, date.day(), 2);
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        text.push(char::from_digit(digit, 10).unwrap_or('0'));
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +106,19 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    proptest! {
+        /// `format_date` writes what the formatting machinery writes, on
+        /// every representable date (negative and five-digit years too).
+        #[test]
+        fn format_date_agrees_with_format(days in i64::from(NaiveDate::MIN.num_days_from_ce())..=i64::from(NaiveDate::MAX.num_days_from_ce())) {
+            let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(days).unwrap_or(1)).unwrap_or(NaiveDate::MIN);
+            prop_assert_eq!(
+                format_date(date),
+                format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+            );
+        }
+    }
 
     /// `add_months` computed another way: the month by arithmetic on
     /// month numbers, the day clamped to the last day of that month.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use crate::dates::{format_date, parse_date};
+use crate::dates::{format_date, parse_date, push_date};
 use crate::error::RequestError;
 use crate::json::{parse_strict, JsonProblem};
 use crate::vocabulary::{quote_list, FactType, Vocabulary, OBJECTS};
@@ -90,12 +90,18 @@ pub struct Event {
 impl Event {
     /// A short rendering: `security_incident on 2022-03-01 (ref x)`.
     pub fn describe(&self) -> String {
-        let mut s = format!("{} on {}", self.kind, format_date(self.date));
+        let mut s = String::with_capacity(self.kind.len() + 40);
+        s.push_str(&self.kind);
+        s.push_str(" on ");
+        push_date(&mut s, self.date);
         if let Some(until) = self.until {
-            s.push_str(&format!(" until {}", format_date(until)));
+            s.push_str(" until ");
+            push_date(&mut s, until);
         }
         if let Some(r) = &self.reference {
-            s.push_str(&format!(" (ref {r})"));
+            s.push_str(" (ref ");
+            s.push_str(r);
+            s.push(')');
         }
         s
     }

@@ -275,7 +275,32 @@ impl Assembler<'_> {
         })
     }
 
+    /// Each layer's report. Epochs start on every date a document comes into
+    /// force or leaves it, so which documents are in force — and the report —
+    /// is the same on every date of an epoch, except that a layer with no
+    /// document in force names the date: the report is built once per epoch
+    /// and only those notes are written per request.
     fn layer_report(&self, date: NaiveDate, chain: &Chain, epoch: &Epoch) -> Vec<LayerReport> {
+        let mut report = epoch
+            .layer_report
+            .get_or_init(|| self.build_layer_report(date, chain, epoch))
+            .clone();
+        for entry in &mut report {
+            if entry.status == LayerStatus::NotInForce {
+                if let Some(layer) = self.bundle.layer(&entry.layer) {
+                    entry.note = not_in_force_note(layer, date);
+                }
+            }
+        }
+        report
+    }
+
+    fn build_layer_report(
+        &self,
+        date: NaiveDate,
+        chain: &Chain,
+        epoch: &Epoch,
+    ) -> Vec<LayerReport> {
         chain
             .layers
             .iter()
@@ -296,20 +321,7 @@ impl Assembler<'_> {
                         ),
                     )
                 } else if in_force.is_empty() {
-                    (
-                        LayerStatus::NotInForce,
-                        format!(
-                            "layer `{}` is empty on {} (no document in force): {}",
-                            layer.id,
-                            format_date(date),
-                            layer
-                                .documents
-                                .iter()
-                                .map(|d| format!("{} {}", d.citation(), d.window()))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        ),
-                    )
+                    (LayerStatus::NotInForce, not_in_force_note(layer, date))
                 } else {
                     (
                         LayerStatus::InForce,
@@ -351,6 +363,21 @@ impl Assembler<'_> {
             layer_report: Vec::new(),
         }
     }
+}
+
+/// The note of a layer that has documents, none of them in force on `date`.
+fn not_in_force_note(layer: &Layer, date: NaiveDate) -> String {
+    format!(
+        "layer `{}` is empty on {} (no document in force): {}",
+        layer.id,
+        format_date(date),
+        layer
+            .documents
+            .iter()
+            .map(|d| format!("{} {}", d.citation(), d.window()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
 }
 
 /// The reason of a decision whose evaluation failed (a deny).

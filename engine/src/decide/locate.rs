@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 
 use crate::dates::add_days;
+use crate::decision::LayerReport;
 use crate::load::Bundle;
 use crate::request::Request;
 use crate::rule::Rule;
@@ -34,6 +35,11 @@ pub(crate) struct Epoch {
     pub(crate) overridden: Vec<(usize, usize)>,
     /// Rules in force per layer of the chain (same order as `Chain::layers`).
     pub(crate) in_force_per_layer: Vec<usize>,
+    /// The layer report, built on first use: the documents in force are the
+    /// same on every date of the epoch (see [`Assembler::layer_report`]).
+    ///
+    /// [`Assembler::layer_report`]: super::assemble::Assembler
+    pub(crate) layer_report: OnceLock<Vec<LayerReport>>,
 }
 
 /// Every layer's chain.
@@ -219,5 +225,6 @@ fn prepare_epoch(
         actions,
         overridden,
         in_force_per_layer,
+        layer_report: OnceLock::new(),
     }
 }
