@@ -18,7 +18,15 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     if !shape_ok {
         return None;
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    let number = |range: std::ops::Range<usize>| {
+        bytes.get(range).map_or(0, |digits| {
+            digits
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0..4)).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5..7), number(8..10))
 }
 
 /// `add_months(d, n)`: the same day of the month `n` months later (earlier
@@ -108,6 +116,17 @@ mod tests {
     use super::*;
 
     proptest! {
+        /// `parse_date` reads what chrono's `%Y-%m-%d` reads, on every
+        /// text of the shape `DDDD-DD-DD` (impossible days and months too).
+        #[test]
+        fn parse_date_agrees_with_chrono(y in 0u32..=9999, m in 0u32..=99, d in 0u32..=99) {
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(
+                parse_date(&text),
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+            );
+        }
+
         /// `format_date` writes what the formatting machinery writes, on
         /// every representable date (negative and five-digit years too).
         #[test]

@@ -43,7 +43,7 @@ pub fn parse_strict(text: &str) -> Result<Value, JsonProblem> {
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let seed = Strict {
-        path: String::new(),
+        path: Path::Root,
         depth: 0,
     };
     let value = seed.deserialize(&mut de).map_err(|e| classify(&e))?;
@@ -76,35 +76,40 @@ fn classify(e: &serde_json::Error) -> JsonProblem {
     }
 }
 
-struct Strict {
-    path: String,
-    depth: usize,
+/// Where a value sits: a chain of keys and indexes up to the root, kept on
+/// the stack and written out only for an error (most texts have none).
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
 }
 
-impl Strict {
-    fn child(&self, segment: &str) -> Strict {
-        let path = if self.path.is_empty() {
-            segment.to_string()
-        } else if segment.starts_with('[') {
-            format!("{}{segment}", self.path)
-        } else {
-            format!("{}.{segment}", self.path)
-        };
-        Strict {
-            path,
-            depth: self.depth + 1,
+impl fmt::Display for Path<'_> {
+    /// `operator.id`, `events[3].kind`; the root is empty.
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Key(Path::Root, key) => f.write_str(key),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
         }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Strict {
+struct Strict<'p> {
+    path: Path<'p>,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
     type Value = Value;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Strict {
+impl<'de> Visitor<'de> for Strict<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -139,7 +144,14 @@ impl<'de> Visitor<'de> for Strict {
             return Err(de::Error::custom(format!("{DEEP}{}", self.path)));
         }
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(self.child(&format!("[{}]", items.len())))? {
+        loop {
+            let child = Strict {
+                path: Path::Index(&self.path, items.len()),
+                depth: self.depth + 1,
+            };
+            let Some(item) = seq.next_element_seed(child)? else {
+                break;
+            };
             items.push(item);
         }
         Ok(Value::Array(items))
@@ -150,11 +162,14 @@ impl<'de> Visitor<'de> for Strict {
         }
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let child = self.child(&key);
+            let path = Path::Key(&self.path, &key);
             if out.contains_key(&key) {
-                return Err(de::Error::custom(format!("{DUP}{}", child.path)));
+                return Err(de::Error::custom(format!("{DUP}{path}")));
             }
-            let value = map.next_value_seed(child)?;
+            let value = map.next_value_seed(Strict {
+                path,
+                depth: self.depth + 1,
+            })?;
             out.insert(key, value);
         }
         Ok(Value::Object(out))
@@ -172,6 +187,35 @@ mod tests {
             err,
             JsonProblem::DuplicateKey {
                 path: "operator.id".into()
+            }
+        );
+    }
+
+    #[test]
+    fn paths_name_keys_and_indexes_below_the_top() {
+        let err = parse_strict(r#"{"events": [{}, {"kind": "a", "kind": "b"}]}"#).unwrap_err();
+        assert_eq!(
+            err,
+            JsonProblem::DuplicateKey {
+                path: "events[1].kind".into()
+            }
+        );
+        let err = parse_strict(r#"{"date": 1, "date": 2}"#).unwrap_err();
+        assert_eq!(
+            err,
+            JsonProblem::DuplicateKey {
+                path: "date".into()
+            }
+        );
+        let deep = format!(
+            "{{\"a\": [{}{}]}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert_eq!(
+            parse_strict(&deep).unwrap_err(),
+            JsonProblem::TooDeep {
+                path: format!("a{}", "[0]".repeat(MAX_DEPTH - 1))
             }
         );
     }

@@ -3,6 +3,7 @@
 //! date a real calendar date.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
@@ -165,7 +166,7 @@ impl Request {
             found: kind_of(value).into(),
         })?;
         for key in top.keys() {
-            check_name(key, key)?;
+            check_name(key, || key.clone())?;
             let known = matches!(
                 key.as_str(),
                 "jurisdiction" | "date" | "action" | "materials" | "events"
@@ -181,7 +182,7 @@ impl Request {
             }
         }
         let jurisdiction = required_str(top, "jurisdiction")?;
-        check_name("jurisdiction", jurisdiction)?;
+        check_name(jurisdiction, || "jurisdiction".into())?;
         if !vocab.jurisdictions().iter().any(|j| j == jurisdiction) {
             return Err(RequestError::UnknownJurisdiction {
                 value: jurisdiction.to_string(),
@@ -189,13 +190,13 @@ impl Request {
             });
         }
         let date_text = required_str(top, "date")?;
-        check_name("date", date_text)?;
+        check_name(date_text, || "date".into())?;
         let date = parse_date(date_text).ok_or_else(|| RequestError::BadDate {
             field: "date".into(),
             value: date_text.to_string(),
         })?;
         let action = required_str(top, "action")?;
-        check_name("action", action)?;
+        check_name(action, || "action".into())?;
         if !vocab.actions().iter().any(|a| a == action) {
             return Err(RequestError::UnknownAction {
                 value: action.to_string(),
@@ -205,6 +206,8 @@ impl Request {
 
         let mut facts = BTreeMap::new();
         let mut objects = Vec::new();
+        // Facts given true that imply another: (fact, the fact it implies).
+        let mut implying: Vec<(String, &str)> = Vec::new();
         for object in OBJECTS {
             let Some(value) = top.get(object) else {
                 continue;
@@ -219,8 +222,11 @@ impl Request {
             })?;
             objects.push(object);
             for (name, fact) in map {
-                check_name(&format!("{object}.{}", truncate(name)), name)?;
-                let path = format!("{object}.{name}");
+                check_name(name, || format!("{object}.{}", truncate(name)))?;
+                let mut path = String::with_capacity(object.len() + 1 + name.len());
+                path.push_str(object);
+                path.push('.');
+                path.push_str(name);
                 let def = vocab
                     .fact(&path)
                     .ok_or_else(|| RequestError::UnknownField {
@@ -237,19 +243,20 @@ impl Request {
                     continue;
                 }
                 let parsed = parse_fact(&path, &def.ty, fact)?;
+                if let (Some(target), FactValue::Bool(true)) = (&def.implies, &parsed) {
+                    implying.push((path.clone(), target));
+                }
                 facts.insert(path, parsed);
             }
         }
-        for def in vocab.facts() {
-            if let (Some(target), Some(FactValue::Bool(true))) =
-                (&def.implies, facts.get(&def.path))
-            {
-                if facts.get(target) == Some(&FactValue::Bool(false)) {
-                    return Err(RequestError::Inconsistent {
-                        field: def.path.clone(),
-                        reason: format!("`{}` is true but `{target}` is false", def.path),
-                    });
-                }
+        // The first inconsistency in path order.
+        implying.sort_unstable();
+        for (path, target) in implying {
+            if facts.get(target) == Some(&FactValue::Bool(false)) {
+                return Err(RequestError::Inconsistent {
+                    reason: format!("`{path}` is true but `{target}` is false"),
+                    field: path,
+                });
             }
         }
 
@@ -271,8 +278,9 @@ impl Request {
                     reason: format!("{} events exceeds the limit of {MAX_EVENTS}", items.len()),
                 });
             }
+            events.reserve_exact(items.len());
             for (i, item) in items.iter().enumerate() {
-                events.push(parse_event(&format!("events[{i}]"), item, vocab)?);
+                events.push(parse_event(i, item, vocab)?);
             }
         }
         events.sort();
@@ -480,11 +488,12 @@ fn required_str<'a>(top: &'a Map<String, Value>, field: &str) -> Result<&'a str,
 }
 
 /// A name (key, kind, jurisdiction, action, date) no longer than
-/// [`MAX_NAME_BYTES`]; `field` is where it is, already shortened.
-fn check_name(field: &str, name: &str) -> Result<(), RequestError> {
+/// [`MAX_NAME_BYTES`]; `field` says where it is (written only for the
+/// error), already shortened.
+fn check_name(name: &str, field: impl FnOnce() -> String) -> Result<(), RequestError> {
     if name.len() > MAX_NAME_BYTES {
         return Err(RequestError::TooLarge {
-            field: truncate(field),
+            field: truncate(&field()),
             reason: format!(
                 "a name of {} bytes exceeds the limit of {MAX_NAME_BYTES}",
                 name.len()
@@ -494,10 +503,12 @@ fn check_name(field: &str, name: &str) -> Result<(), RequestError> {
     Ok(())
 }
 
-fn check_len(field: &str, s: &str) -> Result<(), RequestError> {
+/// A string no longer than [`MAX_STRING_BYTES`]; `field` says where it is
+/// (written only for the error).
+fn check_len(s: &str, field: impl FnOnce() -> String) -> Result<(), RequestError> {
     if s.len() > MAX_STRING_BYTES {
         return Err(RequestError::TooLarge {
-            field: field.to_string(),
+            field: field(),
             reason: format!(
                 "a string of {} bytes exceeds the limit of {MAX_STRING_BYTES}",
                 s.len()
@@ -545,7 +556,7 @@ fn parse_fact(path: &str, ty: &FactType, value: &Value) -> Result<FactValue, Req
         }
         FactType::String => {
             let s = value.as_str().ok_or_else(wrong)?;
-            check_len(path, s)?;
+            check_len(s, || path.to_string())?;
             Ok(FactValue::Str(s.to_string()))
         }
         FactType::Enum(values) => {
@@ -585,17 +596,17 @@ fn parse_list(
     }
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let field = format!("{path}[{i}]");
+        let field = || format!("{path}[{i}]");
         let s = item.as_str().ok_or_else(|| RequestError::WrongType {
-            field: field.clone(),
+            field: field(),
             expected: "a string".into(),
             found: kind_of(item).into(),
         })?;
-        check_len(&field, s)?;
+        check_len(s, field)?;
         if let Some(allowed) = allowed {
             if !allowed.iter().any(|a| a == s) {
                 return Err(RequestError::BadValue {
-                    field,
+                    field: field(),
                     value: truncate(s),
                     expected: quote_list(allowed),
                 });
@@ -608,14 +619,17 @@ fn parse_list(
     Ok(out)
 }
 
-fn parse_event(field: &str, value: &Value, vocab: &Vocabulary) -> Result<Event, RequestError> {
+/// Event `index` of the request's `events`.
+fn parse_event(index: usize, value: &Value, vocab: &Vocabulary) -> Result<Event, RequestError> {
+    // Where the event is, written only for an error.
+    let field = EventField(index);
     let map = value.as_object().ok_or_else(|| RequestError::WrongType {
         field: field.to_string(),
         expected: "an event object {kind, date, until?, ref?}".into(),
         found: kind_of(value).into(),
     })?;
     for key in map.keys() {
-        check_name(&format!("{field}.{}", truncate(key)), key)?;
+        check_name(key, || format!("{field}.{}", truncate(key)))?;
         if !matches!(key.as_str(), "kind" | "date" | "until" | "ref") {
             return Err(RequestError::UnknownField {
                 field: format!("{field}.{key}"),
@@ -638,7 +652,7 @@ fn parse_event(field: &str, value: &Value, vocab: &Vocabulary) -> Result<Event, 
         }
     };
     let kind = get_str("kind", true)?.unwrap_or_default();
-    check_name(&format!("{field}.kind"), kind)?;
+    check_name(kind, || format!("{field}.kind"))?;
     if !vocab.is_event_kind(kind) {
         return Err(RequestError::UnknownEventKind {
             field: format!("{field}.kind"),
@@ -671,7 +685,7 @@ fn parse_event(field: &str, value: &Value, vocab: &Vocabulary) -> Result<Event, 
     }
     let reference = match get_str("ref", false)? {
         Some(r) => {
-            check_len(&format!("{field}.ref"), r)?;
+            check_len(r, || format!("{field}.ref"))?;
             Some(r.to_string())
         }
         None => None,
@@ -728,6 +742,16 @@ pub(crate) fn request_object(
         }
     }
     top
+}
+
+/// `events[INDEX]`, as an error names the event.
+#[derive(Clone, Copy)]
+struct EventField(usize);
+
+impl fmt::Display for EventField {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "events[{}]", self.0)
+    }
 }
 
 fn truncate(s: &str) -> String {
