@@ -3,7 +3,9 @@
 //! Requests are parsed against it, so a fact of the wrong type is an error
 //! before any rule runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use foldhash::fast::FixedState;
 
 use serde::Deserialize;
 
@@ -78,7 +80,10 @@ pub struct FactDef {
 /// The whole vocabulary.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
-    facts: BTreeMap<String, FactDef>,
+    /// Sorted by path.
+    facts: Vec<FactDef>,
+    /// Position in `facts` by path: a request looks up each fact it gives.
+    by_path: HashMap<String, usize, FixedState>,
     materials: Vec<String>,
     event_kinds: BTreeMap<String, String>,
     actions: Vec<String>,
@@ -127,6 +132,7 @@ impl Vocabulary {
             message: e.message().to_string(),
         })?;
         let mut vocab = Vocabulary::default();
+        let mut defs: BTreeMap<String, FactDef> = BTreeMap::new();
         for (key, value) in table {
             let err = |message: String| VocabularyError {
                 line: find_line(text, &key),
@@ -179,7 +185,7 @@ impl Vocabulary {
                         )))
                     }
                 };
-                vocab.facts.insert(
+                defs.insert(
                     path.clone(),
                     FactDef {
                         path,
@@ -190,9 +196,9 @@ impl Vocabulary {
                 );
             }
         }
-        for def in vocab.facts.values() {
+        for def in defs.values() {
             if let Some(target) = &def.implies {
-                if vocab.facts.get(target).map(|t| &t.ty) != Some(&FactType::Bool)
+                if defs.get(target).map(|t| &t.ty) != Some(&FactType::Bool)
                     || def.ty != FactType::Bool
                 {
                     return Err(VocabularyError {
@@ -205,6 +211,13 @@ impl Vocabulary {
                 }
             }
         }
+        vocab.facts = defs.into_values().collect();
+        vocab.by_path = vocab
+            .facts
+            .iter()
+            .enumerate()
+            .map(|(i, def)| (def.path.clone(), i))
+            .collect();
         Ok(vocab)
     }
 
@@ -216,12 +229,12 @@ impl Vocabulary {
 
     /// The definition of a fact, by `object.name` path.
     pub fn fact(&self, path: &str) -> Option<&FactDef> {
-        self.facts.get(path)
+        self.by_path.get(path).and_then(|&i| self.facts.get(i))
     }
 
     /// All facts, sorted by path.
     pub fn facts(&self) -> impl Iterator<Item = &FactDef> {
-        self.facts.values()
+        self.facts.iter()
     }
 
     /// Valid `materials` items.
