@@ -255,6 +255,7 @@ impl Decision {
     }
 
     /// The decision as pretty JSON (deterministic).
+    #[inline]
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }

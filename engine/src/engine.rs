@@ -1,5 +1,12 @@
 //! The engine: a loaded bundle prepared for deciding — the front door of
 //! the decision pipeline in `decide/`.
+//!
+//! The entry points of a decision from JSON text (here, in `request`,
+//! `json`, `decision` and `decide`) are `#[inline]`: a crate that calls
+//! them compiles them, with the serde_json code they instantiate, at its
+//! own opt-level. The WebAssembly binding is built that way for speed
+//! while the rest of the library is built for size (the `wasm-release`
+//! profile in the workspace's `Cargo.toml`).
 
 use crate::decide::{EngineOptions, Evaluation, Pipeline};
 use crate::decision::Decision;
@@ -136,6 +143,7 @@ impl Engine {
     /// assert_eq!(err.field(), Some("operator.mlps3_experience"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn parse_request(&self, json: &str) -> Result<Request, RequestError> {
         Request::from_json_str(json, &self.bundle.vocab)
     }
@@ -154,6 +162,7 @@ impl Engine {
     /// assert_eq!(decision.reason_ids(), ["pdao.coverage"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn decide_json(&self, json: &str) -> Result<Decision, RequestError> {
         Ok(self.decide(&self.parse_request(json)?))
     }
@@ -173,8 +182,9 @@ impl Engine {
     /// assert_eq!(decision.to_json_pretty(), engine.decide(&request).to_json_pretty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn decide(&self, request: &Request) -> Decision {
-        self.evaluate(request).decision
+        self.pipeline.decide(&self.bundle, request)
     }
 
     /// Decides and reports every rule's outcome (for coverage and the

@@ -30,6 +30,7 @@ pub enum JsonProblem {
 }
 
 /// Parses `text` strictly.
+#[inline]
 pub fn parse_strict(text: &str) -> Result<Value, JsonProblem> {
     if text.len() > MAX_REQUEST_BYTES {
         return Err(JsonProblem::TooLarge { bytes: text.len() });
@@ -160,7 +161,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
         if self.depth >= MAX_DEPTH {
             return Err(de::Error::custom(format!("{DEEP}{}", self.path)));
         }
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(map.size_hint().unwrap_or(8));
         while let Some(key) = map.next_key::<String>()? {
             let path = Path::Key(&self.path, &key);
             if out.contains_key(&key) {

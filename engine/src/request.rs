@@ -127,6 +127,7 @@ pub struct Request {
 
 impl Request {
     /// Parses and validates a request's JSON text.
+    #[inline]
     pub fn from_json_str(text: &str, vocab: &Vocabulary) -> Result<Request, RequestError> {
         let value = parse_strict(text).map_err(|problem| match problem {
             JsonProblem::Syntax {
@@ -159,6 +160,7 @@ impl Request {
     }
 
     /// Validates an already-parsed JSON value.
+    #[inline]
     pub fn from_json(value: &Value, vocab: &Vocabulary) -> Result<Request, RequestError> {
         let top = value.as_object().ok_or_else(|| RequestError::WrongType {
             field: "(request)".into(),

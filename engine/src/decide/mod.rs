@@ -131,35 +131,15 @@ impl Pipeline {
         }
     }
 
+    /// Decides.
+    #[inline]
+    pub(crate) fn decide(&self, bundle: &Bundle, request: &Request) -> Decision {
+        self.run(bundle, request).0
+    }
+
     /// Decides and reports every rule's outcome.
     pub(crate) fn evaluate(&self, bundle: &Bundle, request: &Request) -> Evaluation {
-        let assembler = Assembler { bundle };
-        let located = match locate(bundle, &self.chains, request) {
-            Ok(located) => located,
-            Err(message) => {
-                return Evaluation {
-                    decision: assembler.failure(request, message),
-                    outcomes: Vec::new(),
-                }
-            }
-        };
-        let empty;
-        let compiled = match located.compiled {
-            Some(compiled) => compiled,
-            None => {
-                empty = Compiled::new(bundle, &[], request.action(), Vec::new());
-                &empty
-            }
-        };
-        let facts = Facts::new(request, bundle, compiled);
-        let (results, failed) = self.rule_states(bundle, compiled, &facts);
-
-        let mut decision =
-            assembler.assemble(request, located.chain, located.epoch, &results, &facts);
-        if let Some(message) = failed {
-            decision.decision = Verdict::Deny;
-            decision.reasons.push(engine_reason(request, &message));
-        }
+        let (decision, results) = self.run(bundle, request);
         let allowed = decision.is_allow();
         let outcomes = results
             .iter()
@@ -186,6 +166,34 @@ impl Pipeline {
             })
             .collect();
         Evaluation { decision, outcomes }
+    }
+
+    /// The decision and each rule's state, in decision order.
+    #[inline]
+    fn run(&self, bundle: &Bundle, request: &Request) -> (Decision, Vec<(usize, RuleState)>) {
+        let assembler = Assembler { bundle };
+        let located = match locate(bundle, &self.chains, request) {
+            Ok(located) => located,
+            Err(message) => return (assembler.failure(request, message), Vec::new()),
+        };
+        let empty;
+        let compiled = match located.compiled {
+            Some(compiled) => compiled,
+            None => {
+                empty = Compiled::new(bundle, &[], request.action(), Vec::new());
+                &empty
+            }
+        };
+        let facts = Facts::new(request, bundle, compiled);
+        let (results, failed) = self.rule_states(bundle, compiled, &facts);
+
+        let mut decision =
+            assembler.assemble(request, located.chain, located.epoch, &results, &facts);
+        if let Some(message) = failed {
+            decision.decision = Verdict::Deny;
+            decision.reasons.push(engine_reason(request, &message));
+        }
+        (decision, results)
     }
 
     /// Each rule's state, in decision order: the compiled evaluator's, or
