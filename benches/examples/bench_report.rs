@@ -124,7 +124,7 @@ fn main() -> Result<()> {
         medians: &medians,
         group: "vs_cedar",
     };
-    println!("**Explained decision vs raw Cedar** — pdao's full decision (chain and epoch lookup, temporal definitions, context, Cedar, Kleene fallback, explanation with citations) against `Authorizer::is_authorized` with the context prepared in advance (facts, materials, temporal booleans computed once by pdao), on the same policies: all {policies} of the bundle in one `PolicySet` (*raw Cedar, all*), and only those pdao evaluates for the request — its chain's rules for the action, in force on the date (*raw Cedar, selected*).\n");
+    println!("**Explained decision vs raw Cedar** — pdao's full decision (chain and epoch lookup, temporal definitions, the compiled three-valued evaluator, explanation with citations) against `Authorizer::is_authorized` with the context prepared in advance (facts, materials, temporal booleans computed once by pdao), on the same policies: all {policies} of the bundle in one `PolicySet` (*raw Cedar, all*), and only those pdao evaluates for the request — its chain's rules for the action, in force on the date (*raw Cedar, selected*).\n");
     println!("| request | pdao `decide` | pdao `decide_json` | raw Cedar, all | raw Cedar, selected | `decide` / all | `decide_json` / all | `decide` / selected |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (name, _) in requests::ALL {
