@@ -17,6 +17,7 @@ use std::time::Duration;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use yaml_rust2::{Yaml, YamlLoader};
 
 async fn wait_ready(client: &reqwest::Client, process: &Process) {
@@ -167,23 +168,25 @@ async fn sigterm_with_requests_in_flight_loses_none_and_the_log_is_complete() {
         .take(150)
         .map(|(_, text)| serde_json::from_str(&text).unwrap())
         .collect();
-    let batch = json!({ "requests": requests });
+    let body = serde_json::to_vec(&json!({ "requests": requests })).unwrap();
+    // Each batch is sent on its own connection but for its last byte, so
+    // that all of them are in flight (reading their body) however fast the
+    // service decides; the last bytes follow the signal.
+    let (most, last) = body.split_at(body.len() - 1);
     const IN_FLIGHT: usize = 8;
-    let mut tasks = Vec::new();
+    let mut connections = Vec::new();
     for _ in 0..IN_FLIGHT {
-        let (client, url, batch) = (
-            client.clone(),
-            process.url("/v1/decide/batch"),
-            batch.clone(),
+        let mut stream = tokio::net::TcpStream::connect(process.addr).await.unwrap();
+        let head = format!(
+            "POST /v1/decide/batch HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            process.addr,
+            body.len()
         );
-        tasks.push(tokio::spawn(async move {
-            let response = client.post(url).json(&batch).send().await?;
-            let status = response.status();
-            let body: Value = response.json().await?;
-            Ok::<_, reqwest::Error>((status, body))
-        }));
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(most).await.unwrap();
+        connections.push(stream);
     }
-    // Every batch has been received and is being decided…
+    // Every batch has been received but for its last byte…
     assert!(
         eventually(Duration::from_secs(60), || async {
             let metrics = client
@@ -201,13 +204,19 @@ async fn sigterm_with_requests_in_flight_loses_none_and_the_log_is_complete() {
         .await,
         "the batches were not all in flight"
     );
-    // …when the service is told to stop.
+    // …when the service is told to stop; then each batch is completed.
     process.signal("TERM");
     let addr = process.addr;
     let mut decided = 0;
-    for task in tasks {
-        let (status, body) = task.await.unwrap().expect("no request in flight is lost");
-        assert_eq!(status, StatusCode::OK);
+    for mut stream in connections {
+        stream.write_all(last).await.unwrap();
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .await
+            .expect("no request in flight is lost");
+        let (status, body) = http_response(&response);
+        assert_eq!(status, 200, "{body}");
         let results = body["results"].as_array().unwrap();
         assert_eq!(results.len(), 150);
         assert!(results.iter().all(|r| r["decision_id"].is_string()));
@@ -226,6 +235,37 @@ async fn sigterm_with_requests_in_flight_loses_none_and_the_log_is_complete() {
         stdout.starts_with(&format!("ok: {decided} records")),
         "{stdout}"
     );
+}
+
+/// The status and JSON body of a raw HTTP/1.1 response (its body given
+/// whole or in chunks).
+fn http_response(raw: &[u8]) -> (u16, Value) {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    let chunked = head
+        .lines()
+        .any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
+    let body = if chunked {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let size = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
+            if size == 0 {
+                break;
+            }
+            out.push_str(&after[..size]);
+            rest = &after[size + 2..];
+        }
+        out
+    } else {
+        body.to_string()
+    };
+    (status, serde_json::from_str(&body).expect("a JSON body"))
 }
 
 fn docs() -> Vec<Yaml> {
